@@ -1,0 +1,106 @@
+// swift-tools-version: 6.2
+// Cortex: the engine and server behind a multi-tenant AI chatbot platform.
+// Module map and dependency direction: docs/architecture.md. Benchmarks live in
+// their own package (Benchmarks/Package.swift) so `swift test` never builds them.
+import PackageDescription
+
+/// Settings every Cortex target shares (STYLE.md §1).
+let commonSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
+]
+
+/// Engine targets additionally make every unsafe operation visible.
+let engineSettings: [SwiftSetting] = commonSettings + [.strictMemorySafety()]
+
+let package = Package(
+    name: "cortex",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cortex-server", targets: ["cortex-server"]),
+        .executable(name: "cortex", targets: ["cortex"]),
+        .library(name: "CortexStorage", targets: ["CortexStorage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages); shims only where Swift cannot call the C API.
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "CortexCore", swiftSettings: engineSettings),
+        .target(
+            name: "CortexStorage",
+            dependencies: [
+                "CortexCore", "CLMDB",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: engineSettings
+        ),
+        .target(
+            name: "CortexServer",
+            dependencies: [
+                "CortexCore", "CortexStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "cortex-server",
+            dependencies: [
+                "CortexServer", "CortexCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "cortex",
+            dependencies: [
+                "CortexServer", "CortexStorage", "CortexCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: commonSettings
+        ),
+
+        // Tests. CortexTesting holds shared fixtures; crash-writer is the child process of crash tests.
+        .target(
+            name: "CortexTesting",
+            dependencies: ["CortexCore", "CortexStorage"],
+            path: "Tests/CortexTesting",
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "crash-writer",
+            dependencies: ["CortexStorage", "CortexCore", "CortexTesting"],
+            path: "Tests/Tools/crash-writer",
+            swiftSettings: commonSettings
+        ),
+        .testTarget(name: "CortexCoreTests", dependencies: ["CortexCore", "CortexTesting"], swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexStorageTests",
+            dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["CortexServer", "CortexStorage", "CortexCore", "CortexTesting", "cortex-server", "cortex"],
+            swiftSettings: commonSettings
+        ),
+    ]
+)

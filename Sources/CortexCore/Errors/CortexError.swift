@@ -1,0 +1,42 @@
+/// The one error type Cortex modules throw across their boundaries.
+///
+/// `code` is stable and machine-readable (the server maps it to an HTTP status
+/// and a wire error frame); `message` is for people: it names the limit and the
+/// actual value, and never carries a secret or another tenant's data.
+public struct CortexError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable error categories. New cases are additive; clients match on the raw value.
+    public enum Code: String, Sendable, CaseIterable {
+        /// The caller sent something malformed or out of range.
+        case invalidInput = "invalid_input"
+        /// The named object does not exist (or is not visible to the caller).
+        case notFound = "not_found"
+        /// The object already exists, or the request raced with another change.
+        case conflict
+        /// A size or count limit was exceeded.
+        case tooLarge = "too_large"
+        /// Stored bytes failed validation (checksum, magic, version, bounds).
+        case corrupt
+        /// An environmental failure: disk, permissions, a dependency is down.
+        case unavailable
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension CortexError {
+    /// Shorthand constructors for the common categories.
+    public static func invalidInput(_ message: String) -> Self { Self(.invalidInput, message) }
+    public static func notFound(_ message: String) -> Self { Self(.notFound, message) }
+    public static func conflict(_ message: String) -> Self { Self(.conflict, message) }
+    public static func tooLarge(_ message: String) -> Self { Self(.tooLarge, message) }
+    public static func corrupt(_ message: String) -> Self { Self(.corrupt, message) }
+    public static func unavailable(_ message: String) -> Self { Self(.unavailable, message) }
+}

@@ -1,0 +1,29 @@
+/// Every limit Cortex enforces, in one place (STYLE.md §8).
+///
+/// A limit that input can hit produces a `CortexError` naming the limit and
+/// the actual value; the numbers here are the ones documented in docs/.
+public enum Limits {
+    /// Longest tenant id, in bytes (ids are folder names).
+    public static let tenantIDByteCountMax = 64
+
+    /// LMDB's compile-time key limit (`mdb_env_get_maxkeysize`, 511 for the Debian build).
+    public static let keyByteCountMax = 511
+
+    /// Largest single value written through a typed table (LMDB itself allows ~4 GiB).
+    public static let valueByteCountMax = 64 << 20
+
+    /// Named databases (tables) per environment.
+    public static let tablesPerEnvironmentMax: UInt32 = 128
+
+    /// Concurrent read transactions per environment (LMDB reader slots).
+    public static let readersPerEnvironmentMax: UInt32 = 510
+
+    /// Outbox topic names, in bytes.
+    public static let outboxTopicByteCountMax = 128
+
+    /// Largest outbox event payload, in bytes.
+    public static let outboxPayloadByteCountMax = 1 << 20
+
+    /// Most events one outbox claim may return.
+    public static let outboxClaimCountMax = 1_000
+}
