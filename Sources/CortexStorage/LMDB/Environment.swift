@@ -22,7 +22,7 @@ import Glibc
     // freed in `close()`, which the owner calls only when no transaction runs
     // (EnvironmentManager's use counts). `mapByteCount` and `tables` are behind
     // Mutexes; `resizeLock` orders transactions against map growth.
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// `system` or `tenant/<id>`; used in metrics and messages.
     public let name: String
     /// The folder holding the environment's files.

@@ -1,0 +1,39 @@
+public import CortexStorage
+public import Logging
+
+/// Everything `cortex-server` needs to start, resolved and validated.
+public struct ServerSettings: Sendable, Equatable {
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One human-readable line per event.
+        case text
+        /// One JSON object per line, for log shippers.
+        case json
+    }
+
+    public var host: String
+    /// HTTP port; 0 lets the kernel choose (the chosen port is logged).
+    public var httpPort: Int
+    /// Binary wire-protocol port; 0 lets the kernel choose.
+    public var wirePort: Int
+    public var storage: StorageOptions
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    public var metricsBearerToken: String?
+    /// How often idle tenant environments are closed.
+    public var idleSweepInterval: Duration
+
+    public init(
+        host: String, httpPort: Int, wirePort: Int, storage: StorageOptions, logLevel: Logger.Level,
+        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration
+    ) {
+        self.host = host
+        self.httpPort = httpPort
+        self.wirePort = wirePort
+        self.storage = storage
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.metricsBearerToken = metricsBearerToken
+        self.idleSweepInterval = idleSweepInterval
+    }
+}

@@ -1,0 +1,75 @@
+import Configuration
+import Foundation
+
+/// One configuration key: its type, default, whether it is secret, and its
+/// documentation (docs/operations.md is generated from the same words).
+struct SettingDefinition: Sendable {
+    enum Kind: Sendable {
+        case string, int, bool
+
+        var configType: ConfigType {
+            switch self {
+            case .string: .string
+            case .int: .int
+            case .bool: .bool
+            }
+        }
+
+        var noun: String {
+            switch self {
+            case .string: "a string"
+            case .int: "an integer"
+            case .bool: "a boolean (true/false)"
+            }
+        }
+    }
+
+    /// Dotted key, as in the JSON file (`server.http_port` ↔ `{"server": {"http_port": …}}`).
+    let key: String
+    let kind: Kind
+    /// nil: unset unless configured.
+    let defaultValue: ConfigContent?
+    let isSecret: Bool
+    /// The command-line flag that sets this key, if any.
+    let flag: String?
+    let summary: String
+
+    init(
+        _ key: String, _ kind: Kind, default defaultValue: ConfigContent?, secret: Bool = false,
+        flag: String? = nil, _ summary: String
+    ) {
+        self.key = key
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.isSecret = secret
+        self.flag = flag
+        self.summary = summary
+    }
+
+    /// `CORTEX_` + the key in upper case with dots as underscores.
+    var environmentVariable: String {
+        "CORTEX_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    var absoluteKey: AbsoluteConfigKey { AbsoluteConfigKey(key.split(separator: ".").map(String.init)) }
+}
+
+/// Every configuration key Cortex reads. Adding a setting starts here.
+enum SettingCatalog {
+    static let all: [SettingDefinition] = [
+        .init("server.host", .string, default: .string("127.0.0.1"), flag: "--host", "Address the HTTP and wire listeners bind to."),
+        .init("server.http_port", .int, default: .int(8080), flag: "--http-port", "HTTP port; 0 picks a free port (logged at start)."),
+        .init("server.wire_port", .int, default: .int(7070), flag: "--wire-port", "Binary wire-protocol port; 0 picks a free port."),
+        .init("storage.data_directory", .string, default: .string("./data"), flag: "--data", "The data folder."),
+        .init("storage.map_size_initial_bytes", .int, default: .int(64 << 20), "LMDB map size of a new environment (virtual memory, not disk)."),
+        .init("storage.map_size_max_bytes", .int, default: .int(256 << 30), "Largest map an environment may grow to."),
+        .init("storage.tenants_open_max", .int, default: .int(256), "Tenant environments kept open at once."),
+        .init("storage.tenant_idle_seconds", .int, default: .int(300), "A tenant environment unused this long is closed."),
+        .init("storage.writer_threads", .int, default: .int(8), "Threads running write transactions for all environments."),
+        .init("log.level", .string, default: .string("info"), "trace, debug, info, notice, warning, error or critical."),
+        .init("log.format", .string, default: .string("text"), "text or json (one object per line)."),
+        .init("metrics.bearer_token", .string, default: nil, secret: true, "If set, /metrics requires this bearer token."),
+    ]
+
+    static let byKey: [String: SettingDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+}

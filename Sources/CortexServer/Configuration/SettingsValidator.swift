@@ -1,0 +1,70 @@
+import Configuration
+import CortexCore
+import CortexStorage
+import Logging
+
+/// Turns resolved raw values into ``ServerSettings``, checking ranges.
+struct SettingsValidator {
+    let resolved: [String: (ConfigContent?, String)]
+
+    func settings() throws(CortexError) -> ServerSettings {
+        let mapInitial = try int("storage.map_size_initial_bytes", in: 1 << 16 ... 1 << 46)
+        let mapMax = try int("storage.map_size_max_bytes", in: 1 << 16 ... 1 << 46)
+        guard mapMax >= mapInitial else {
+            throw .invalidInput(
+                "configuration key storage.map_size_max_bytes (\(mapMax)) must be at least storage.map_size_initial_bytes (\(mapInitial))")
+        }
+        let storage = StorageOptions(
+            dataDirectory: try nonEmptyString("storage.data_directory"),
+            environment: EnvironmentOptions(mapByteCountInitial: mapInitial, mapByteCountMax: mapMax),
+            tenantsOpenMax: try int("storage.tenants_open_max", in: 1...100_000),
+            tenantIdleTimeout: .seconds(try int("storage.tenant_idle_seconds", in: 1...86_400 * 30)),
+            writerThreadCount: try int("storage.writer_threads", in: 1...256))
+        return ServerSettings(
+            host: try nonEmptyString("server.host"),
+            httpPort: try int("server.http_port", in: 0...65_535),
+            wirePort: try int("server.wire_port", in: 0...65_535),
+            storage: storage,
+            logLevel: try choice("log.level", Logger.Level.init(rawValue:)),
+            logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),
+            metricsBearerToken: try optionalString("metrics.bearer_token"),
+            idleSweepInterval: .seconds(30))
+    }
+
+    private func raw(_ key: String) -> (ConfigContent?, String) {
+        guard let value = resolved[key] else { preconditionFailure("setting \(key) is not in the catalog") }
+        return value
+    }
+
+    private func int(_ key: String, in range: ClosedRange<Int>) throws(CortexError) -> Int {
+        guard case (.int(let number)?, let source) = raw(key) else { preconditionFailure("\(key) resolved to a non-int") }
+        guard range.contains(number) else {
+            throw .invalidInput("configuration key \(key) (\(source)) is \(number); it must be in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    private func optionalString(_ key: String) throws(CortexError) -> String? {
+        switch raw(key) {
+        case (nil, _): return nil
+        case (.string(let text)?, _): return text
+        default: preconditionFailure("\(key) resolved to a non-string")
+        }
+    }
+
+    private func nonEmptyString(_ key: String) throws(CortexError) -> String {
+        guard let text = try optionalString(key), !text.isEmpty else {
+            throw .invalidInput("configuration key \(key) (\(raw(key).1)) must not be empty")
+        }
+        return text
+    }
+
+    private func choice<T: CaseIterable & RawRepresentable>(_ key: String, _ make: (String) -> T?) throws(CortexError) -> T where T.RawValue == String {
+        let text = try nonEmptyString(key)
+        guard let value = make(text) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .invalidInput("configuration key \(key) (\(raw(key).1)) is '\(text)'; allowed: \(allowed)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import CortexServer
+import Logging
+
+/// `cortex`: the command-line tool (admin now; load, bench, snapshot and restore as their engines land).
+@main
+struct CortexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cortex",
+        abstract: "Administer Cortex data folders.",
+        subcommands: [AdminCommand.self])
+
+    /// Storage logs only what a user must see (warnings and worse) on standard error.
+    static func main() async {
+        LoggingSystem.bootstrap { label in CortexLogHandler(label: label, level: .warning, json: false) }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
