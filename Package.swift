@@ -50,6 +50,13 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        // Distance kernels in C: per-function ISA attributes with run-time dispatch (NOTES.md §3).
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+        .target(
+            name: "CortexVector",
+            dependencies: ["CortexCore", "CortexStorage", "CVectorKernels"],
+            swiftSettings: engineSettings
+        ),
         .target(
             name: "CortexServer",
             dependencies: [
@@ -100,6 +107,11 @@ let package = Package(
         .testTarget(
             name: "CortexStorageTests",
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "CortexVectorTests",
+            dependencies: ["CortexVector", "CortexStorage", "CortexCore", "CortexTesting"],
             swiftSettings: commonSettings
         ),
         .testTarget(

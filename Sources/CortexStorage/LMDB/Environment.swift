@@ -35,6 +35,7 @@ import Glibc
     private let mapByteCount: Mutex<Int>
     private let tables = Mutex<[String: UInt32]>([:])
     private let closed = Atomic<Bool>(false)
+    private let attachments = Mutex<[String: any Sendable]>([:])
     /// Serialises async writes on the shared worker pool.
     let writeLane = WorkerPool.Lane()
     let pool: WorkerPool
@@ -85,6 +86,22 @@ import Glibc
     package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         unsafe mdb_env_close(handle)
+    }
+
+    /// A per-environment object owned by a layer above (e.g. a cache of
+    /// resolved pointers), created on first use and dropped with the environment.
+    public func attachment<T: Sendable>(_ key: String, create: () -> T) -> T {
+        attachments.withLock { attachments in
+            if let existing = attachments[key] as? T { return existing }
+            let made = create()
+            attachments[key] = made
+            return made
+        }
+    }
+
+    /// Drops an attachment (e.g. when the collection it caches was deleted).
+    public func removeAttachment(_ key: String) {
+        _ = attachments.withLock { $0.removeValue(forKey: key) }
     }
 
     /// The current size of the memory map in bytes.

@@ -60,6 +60,11 @@ extension Transaction where Self: ~Copyable {
         return stat.ms_entries
     }
 
+    /// The id of the snapshot this transaction reads: equal ids mean identical
+    /// data, so pointers resolved in one transaction stay valid in another
+    /// with the same id while either is open.
+    public var snapshotID: Int { unsafe mdb_txn_id(handle) }
+
     static func validate(key: [UInt8]) throws(CortexError) {
         guard !key.isEmpty else { throw .invalidInput("empty key") }
         guard key.count <= Limits.keyByteCountMax else {
@@ -131,6 +136,25 @@ extension WriteTransaction {
             }
         }
         try check(status, "put")
+    }
+
+    /// Reserves `byteCount` bytes for the value of `key` and lets `fill` write
+    /// them in place (LMDB's `MDB_RESERVE`): no intermediate copy of large values.
+    /// The buffer is valid only inside `fill`.
+    public mutating func putReserved(
+        database: UInt32, key: [UInt8], byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) throws(CortexError) {
+        try Self.validate(key: key)
+        guard byteCount <= Limits.valueByteCountMax else {
+            throw .tooLarge("value is \(byteCount) bytes; the limit is \(Limits.valueByteCountMax)")
+        }
+        var data = unsafe MDB_val(mv_size: byteCount, mv_data: nil)
+        let status = unsafe key.withUnsafeBytes { keyBytes in
+            var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return unsafe mdb_put(handle, database, &keyValue, &data, UInt32(MDB_RESERVE))
+        }
+        try check(status, "put")
+        unsafe fill(UnsafeMutableRawBufferPointer(start: data.mv_data, count: byteCount))
     }
 
     /// Removes `key`; returns whether it existed.

@@ -73,3 +73,18 @@ extension UInt64: TableValue {
         return value
     }
 }
+
+/// A UInt32 (slot numbers, small ids), 4 bytes little-endian.
+extension UInt32: TableValue {
+    public func encodedValue() -> [UInt8] {
+        var writer = BinaryWriter(reservingCapacity: 4)
+        writer.writeFixed(self)
+        return writer.bytes
+    }
+    public static func decodeValue(_ bytes: [UInt8]) throws(CortexError) -> Self {
+        var reader = BinaryReader(bytes, context: "UInt32 value")
+        let value = try reader.readFixed(UInt32.self)
+        try reader.expectEnd()
+        return value
+    }
+}

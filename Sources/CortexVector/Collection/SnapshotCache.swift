@@ -1,0 +1,80 @@
+import CortexCore
+import CortexStorage
+import Synchronization
+
+/// Per collection: the chunk pointers of the latest snapshot read, shared by
+/// every query of that snapshot (resolving costs one cursor pass over the
+/// chunk keys, so it happens once per committed change, not per query).
+final class SnapshotCache: Sendable {
+    private let latest = Mutex<SnapshotGraph?>(nil)
+    /// Scratch buffers reused across queries (one per concurrent query).
+    private let scratchPool = Mutex<[SearchScratch]>([])
+
+    static func attachmentKey(_ collectionID: UInt32) -> String { "vector.snapshot.\(collectionID)" }
+
+    /// The graph as of `transaction`'s snapshot; resolves it if the cached one is older.
+    func graph(
+        in transaction: borrowing some Transaction & ~Copyable, store: VectorStore, descriptor: CollectionDescriptor
+    ) throws(CortexError) -> SnapshotGraph {
+        let snapshotID = transaction.snapshotID
+        if let cached = latest.withLock({ $0 }), cached.snapshotID == snapshotID { return cached }
+        let state = try store.states.get(descriptor.id, in: transaction) ?? GraphState()
+        let layout = GraphLayout(dimension: descriptor.configuration.dimension, m: descriptor.configuration.m)
+        let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: descriptor.id, layout: layout)
+        let graph = unsafe SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, bases: bases)
+        latest.withLock { current in
+            if current == nil || current!.snapshotID < snapshotID { current = graph }
+        }
+        return graph
+    }
+
+    func takeScratch() -> SearchScratch {
+        scratchPool.withLock { $0.popLast() } ?? SearchScratch()
+    }
+
+    func returnScratch(_ scratch: SearchScratch) {
+        scratchPool.withLock { pool in if pool.count < 64 { pool.append(scratch) } }
+    }
+}
+
+/// Reads the base pointers of a collection's chunks in one cursor pass.
+enum ChunkResolver {
+    static func resolve(
+        in transaction: borrowing some Transaction & ~Copyable, chunks: Table<KeyTriple<UInt32, UInt32, UInt32>, [UInt8]>,
+        collectionID: UInt32, layout: GraphLayout
+    ) throws(CortexError) -> [[UnsafeRawPointer?]] {
+        var bases: [[UnsafeRawPointer?]] = unsafe []
+        var failure: CortexError?
+        try unsafe transaction.scan(database: chunks.database, range: .prefix(collectionID.encodedKey)) { key, value in
+            // Key layout: 3 × big-endian UInt32 (collection, kind << 8 | level, chunk) = 12 bytes.
+            guard key.count == 12 else {
+                failure = .corrupt("vector chunk key of collection \(collectionID) has \(key.count) bytes")
+                return false
+            }
+            let component = unsafe bigEndianUInt32(key, at: 4)
+            let chunk = Int(unsafe bigEndianUInt32(key, at: 8))
+            guard let kind = ChunkKind(rawValue: component >> 8) else {
+                failure = .corrupt("vector chunk of collection \(collectionID) has unknown kind \(component >> 8)")
+                return false
+            }
+            let level = Int(component & 0xFF)
+            guard value.count == layout.chunkByteCount(kind) else {
+                failure = .corrupt("vector chunk \(kind) \(chunk) of collection \(collectionID) is \(value.count) bytes; expected \(layout.chunkByteCount(kind))")
+                return false
+            }
+            let row = SnapshotGraph.baseIndex(kind, level: level)
+            while unsafe bases.count <= row { unsafe bases.append([]) }
+            while unsafe bases[row].count <= chunk { unsafe bases[row].append(nil) }
+            unsafe bases[row][chunk] = value.baseAddress
+            return true
+        }
+        if let failure { throw failure }
+        return unsafe bases
+    }
+
+    private static func bigEndianUInt32(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for index in offset..<(offset + 4) { value = value << 8 | UInt32(unsafe buffer[index]) }
+        return value
+    }
+}

@@ -1,0 +1,213 @@
+public import CortexCore
+import CortexStorage
+
+/// One search result.
+public struct SearchHit: Sendable, Equatable {
+    public var id: String
+    /// Smaller is closer; see ``Metric`` for the formula.
+    public var distance: Float
+}
+
+/// What an upsert did.
+public struct UpsertSummary: Sendable, Equatable {
+    public var inserted: Int
+    public var updated: Int
+}
+
+/// A vector collection in one tenant environment: records with a vector,
+/// optional metadata and document, searchable by an HNSW graph stored on
+/// LMDB pages and read in place.
+public struct VectorCollection: Sendable {
+    public let store: VectorStore
+    public let descriptor: CollectionDescriptor
+    let cache: SnapshotCache
+
+    init(store: VectorStore, descriptor: CollectionDescriptor) {
+        self.store = store
+        self.descriptor = descriptor
+        cache = store.environment.attachment(SnapshotCache.attachmentKey(descriptor.id)) { SnapshotCache() }
+    }
+
+    var configuration: CollectionConfiguration { descriptor.configuration }
+    var layout: GraphLayout { GraphLayout(dimension: configuration.dimension, m: configuration.m) }
+
+    // MARK: Validation
+
+    /// Checks one vector; returns it ready to store (unit length for cosine).
+    func prepared(_ vector: [Float], label: String) throws(CortexError) -> [Float] {
+        guard vector.count == configuration.dimension else {
+            throw .invalidInput("\(label) has \(vector.count) dimensions; collection '\(configuration.name)' expects \(configuration.dimension)")
+        }
+        if let bad = vector.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidInput("\(label) has a non-finite component (\(vector[bad])) at index \(bad)")
+        }
+        guard configuration.metric == .cosine else { return vector }
+        var norm: Float = 0
+        for component in vector { norm += component * component }
+        guard norm > 0 else { throw .invalidInput("\(label) is all zeros; cosine distance is undefined for it") }
+        let scale = 1 / norm.squareRoot()
+        return vector.map { $0 * scale }
+    }
+
+    private func validateID(_ id: String) throws(CortexError) {
+        let count = id.utf8.count
+        guard count > 0 else { throw .invalidInput("record id is empty") }
+        guard count <= VectorLimits.recordIDByteCountMax else {
+            throw .invalidInput("record id is \(count) bytes; the limit is \(VectorLimits.recordIDByteCountMax)")
+        }
+    }
+
+    // MARK: Writes
+
+    /// Inserts or replaces records (matched by id) in one transaction.
+    ///
+    /// The whole batch is validated first: a bad record fails the call and changes nothing.
+    public func upsertSync(_ batch: [VectorRecord]) throws(CortexError) -> UpsertSummary {
+        let vectors = try preparedBatch(batch)
+        let collection = self
+        return try store.environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> UpsertSummary in
+            try collection.applyUpsert(batch, vectors: vectors, in: &transaction)
+        }
+    }
+
+    /// ``upsertSync(_:)`` with the transaction on the storage worker pool.
+    public func upsert(_ batch: [VectorRecord]) async throws(CortexError) -> UpsertSummary {
+        let vectors = try preparedBatch(batch)
+        let collection = self
+        return try await store.environment.write { (transaction: inout WriteTransaction) throws(CortexError) -> UpsertSummary in
+            try collection.applyUpsert(batch, vectors: vectors, in: &transaction)
+        }
+    }
+
+    /// Validates a batch; returns its vectors ready to store.
+    private func preparedBatch(_ batch: [VectorRecord]) throws(CortexError) -> [[Float]] {
+        guard batch.count <= VectorLimits.batchCountMax else {
+            throw .tooLarge("batch has \(batch.count) records; the limit is \(VectorLimits.batchCountMax)")
+        }
+        var seen = Set<String>()
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(batch.count)
+        for (index, record) in batch.enumerated() {
+            try validateID(record.id)
+            guard seen.insert(record.id).inserted else { throw .invalidInput("record id '\(record.id)' appears twice in the batch") }
+            vectors.append(try prepared(record.vector, label: "vector of record \(index) ('\(record.id)')"))
+        }
+        return vectors
+    }
+
+    private func applyUpsert(_ batch: [VectorRecord], vectors: [[Float]], in transaction: inout WriteTransaction) throws(CortexError) -> UpsertSummary {
+        let id = descriptor.id
+        var state = try store.states.get(id, in: transaction) ?? GraphState()
+        let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
+        let graph = unsafe MutableGraph(layout: layout, collectionID: id, bases: bases)
+        var summary = UpsertSummary(inserted: 0, updated: 0)
+        for (record, vector) in zip(batch, vectors) {
+            if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
+                try removeRecord(slot: oldSlot, graph: graph, state: &state, in: &transaction)
+                summary.updated += 1
+            } else {
+                summary.inserted += 1
+            }
+            var inserter = HNSWInserter(
+                graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
+                levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D)
+            let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!) }
+            state = inserter.state
+            let sequence = state.nextSequence
+            state.nextSequence += 1
+            try store.ids.put(slot, for: KeyPair(id, record.id), in: &transaction)
+            try store.records.put(
+                StoredVectorRecord(id: record.id, sequence: sequence, metadata: record.metadata, document: record.document),
+                for: KeyPair(id, slot), in: &transaction)
+            try store.order.put(slot, for: KeyPair(id, sequence), in: &transaction)
+        }
+        try graph.flush(into: store.chunks, transaction: &transaction)
+        try store.states.put(state, for: id, in: &transaction)
+        return summary
+    }
+
+    /// Marks a slot deleted in the graph and drops its record rows (not its id row).
+    private func removeRecord(slot: UInt32, graph: MutableGraph, state: inout GraphState, in transaction: inout WriteTransaction) throws(CortexError) {
+        let id = descriptor.id
+        if let record = try store.records.get(KeyPair(id, slot), in: transaction) {
+            try store.order.delete(KeyPair(id, record.sequence), in: &transaction)
+        }
+        try store.records.delete(KeyPair(id, slot), in: &transaction)
+        let header = unsafe graph.mutableRecord(.level0, index: slot)
+        unsafe header.storeBytes(of: header.load(as: UInt32.self) | GraphLayout.deletedFlag, as: UInt32.self)
+        state.liveCount -= 1
+    }
+
+    /// Deletes records by id; returns how many existed.
+    public func deleteSync(ids recordIDs: [String]) throws(CortexError) -> Int {
+        for recordID in recordIDs { try validateID(recordID) }
+        let collection = self
+        return try store.environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> Int in
+            let id = collection.descriptor.id
+            var state = try collection.store.states.get(id, in: transaction) ?? GraphState()
+            let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: collection.store.chunks, collectionID: id, layout: collection.layout)
+            let graph = unsafe MutableGraph(layout: collection.layout, collectionID: id, bases: bases)
+            var removed = 0
+            for recordID in Set(recordIDs) {
+                guard let slot = try collection.store.ids.get(KeyPair(id, recordID), in: transaction) else { continue }
+                try collection.removeRecord(slot: slot, graph: graph, state: &state, in: &transaction)
+                try collection.store.ids.delete(KeyPair(id, recordID), in: &transaction)
+                removed += 1
+            }
+            try graph.flush(into: collection.store.chunks, transaction: &transaction)
+            try collection.store.states.put(state, for: id, in: &transaction)
+            return removed
+        }
+    }
+
+    // MARK: Reads
+
+    /// Live records.
+    public func count() throws(CortexError) -> Int {
+        Int((try store.states.get(descriptor.id, in: store.environment) ?? GraphState()).liveCount)
+    }
+
+    /// The `k` nearest live records to `vector`, closest first.
+    public func query(_ vector: [Float], k: Int, ef: Int? = nil) throws(CortexError) -> [SearchHit] {
+        guard (1...VectorLimits.kMax).contains(k) else { throw .invalidInput("k must be 1-\(VectorLimits.kMax); got \(k)") }
+        let ef = ef ?? configuration.efSearch
+        guard (1...VectorLimits.efMax).contains(ef) else { throw .invalidInput("ef must be 1-\(VectorLimits.efMax); got \(ef)") }
+        let query = try prepared(vector, label: "query vector")
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [SearchHit] in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            var scratch = collection.cache.takeScratch()
+            let nearest = unsafe query.withUnsafeBufferPointer { buffer in
+                unsafe HNSWSearch(memory: graph, metric: collection.configuration.metric)
+                    .nearest(buffer.baseAddress!, state: graph.state, k: k, ef: ef, scratch: &scratch)
+            }
+            collection.cache.returnScratch(scratch)
+            var hits: [SearchHit] = []
+            hits.reserveCapacity(nearest.count)
+            for (distance, slot) in nearest {
+                guard let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else {
+                    throw .corrupt("collection '\(collection.configuration.name)': live slot \(slot) has no record")
+                }
+                hits.append(SearchHit(id: record.id, distance: distance))
+            }
+            return hits
+        }
+    }
+
+    /// Records by id (missing ids are skipped), in the order asked, optionally with vectors.
+    public func get(ids recordIDs: [String], includeVectors: Bool = false) throws(CortexError) -> [VectorRecord] {
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            var found: [VectorRecord] = []
+            for recordID in recordIDs {
+                guard let slot = try collection.store.ids.get(KeyPair(collection.descriptor.id, recordID), in: transaction),
+                      let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else { continue }
+                let vector = includeVectors
+                    ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: collection.configuration.dimension)) : []
+                found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
+            }
+            return found
+        }
+    }
+}

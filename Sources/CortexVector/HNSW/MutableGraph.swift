@@ -1,0 +1,84 @@
+import CortexCore
+import CortexStorage
+
+/// A graph being changed inside one write transaction.
+///
+/// Clean chunks are read in place from the transaction; the first write to a
+/// chunk copies it into a private buffer (copy-on-write), and ``flush(into:)``
+/// stores every dirty chunk with `MDB_RESERVE` before the commit. So a batch
+/// of inserts rewrites each touched chunk once, however many records in it change.
+@safe final class MutableGraph: GraphMemory {
+    let layout: GraphLayout
+    let collectionID: UInt32
+    private var bases: [[UnsafeRawPointer?]]
+    /// Dirty buffers by (row of `bases`, chunk); each owns `chunkByteCount` bytes.
+    private var dirty: [ChunkAddress: UnsafeMutableRawPointer] = unsafe [:]
+
+    struct ChunkAddress: Hashable {
+        let row: Int
+        let chunk: Int
+    }
+
+    init(layout: GraphLayout, collectionID: UInt32, bases: [[UnsafeRawPointer?]]) {
+        self.layout = layout
+        self.collectionID = collectionID
+        unsafe self.bases = bases
+    }
+
+    deinit {
+        for unsafe buffer in unsafe dirty.values { unsafe buffer.deallocate() }
+    }
+
+    @inline(__always)
+    func chunkBase(_ kind: ChunkKind, level: Int, chunk: Int) -> UnsafeRawPointer? {
+        let row = SnapshotGraph.baseIndex(kind, level: level)
+        guard unsafe row < bases.count, unsafe chunk < bases[row].count else { return nil }
+        return unsafe bases[row][chunk]
+    }
+
+    /// A writable pointer to a record, making its chunk dirty (and creating it zeroed if new).
+    func mutableRecord(_ kind: ChunkKind, level: Int = 0, index: UInt32) -> UnsafeMutableRawPointer {
+        let chunk = Int(index >> UInt32(GraphLayout.slotsPerChunkShift))
+        let row = SnapshotGraph.baseIndex(kind, level: level)
+        let address = ChunkAddress(row: row, chunk: chunk)
+        let buffer: UnsafeMutableRawPointer
+        if let existing = unsafe dirty[address] {
+            unsafe buffer = existing
+        } else {
+            unsafe buffer = makeDirty(address, kind: kind)
+        }
+        // In bounds: index & mask < slotsPerChunk records of `stride` bytes.
+        return unsafe buffer + Int(index & GraphLayout.slotMask) * layout.stride(kind)
+    }
+
+    private func makeDirty(_ address: ChunkAddress, kind: ChunkKind) -> UnsafeMutableRawPointer {
+        let byteCount = layout.chunkByteCount(kind)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        while unsafe bases.count <= address.row { unsafe bases.append([]) }
+        while unsafe bases[address.row].count <= address.chunk { unsafe bases[address.row].append(nil) }
+        if let clean = unsafe bases[address.row][address.chunk] {
+            unsafe buffer.copyMemory(from: clean, byteCount: byteCount)
+        } else {
+            unsafe buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        }
+        unsafe bases[address.row][address.chunk] = UnsafeRawPointer(buffer)
+        unsafe dirty[address] = buffer
+        return unsafe buffer
+    }
+
+    /// Stores every dirty chunk in `table` (key `(collection, kind|level, chunk)`).
+    func flush(into table: Table<KeyTriple<UInt32, UInt32, UInt32>, [UInt8]>, transaction: inout WriteTransaction) throws(CortexError) {
+        for unsafe (address, buffer) in unsafe dirty {
+            let kind: ChunkKind = address.row == 0 ? .vectors : (address.row == 1 ? .level0 : .upper)
+            let level = kind == .upper ? address.row - 1 : 0
+            let key = KeyTriple(collectionID, kind.keyComponent(level: level), UInt32(address.chunk))
+            let byteCount = layout.chunkByteCount(kind)
+            try unsafe transaction.putReserved(database: table.database, key: key.encodedKey, byteCount: byteCount) { target in
+                unsafe target.baseAddress!.copyMemory(from: buffer, byteCount: byteCount)
+            }
+        }
+    }
+
+    /// Number of chunks written so far (for tests and statistics).
+    var dirtyChunkCount: Int { unsafe dirty.count }
+}
