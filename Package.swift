@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings

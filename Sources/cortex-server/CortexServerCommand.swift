@@ -66,6 +66,10 @@ struct CortexServerCommand: AsyncParsableCommand {
         } catch let error as CortexError {
             logger.critical("cannot start: \(error.message)", metadata: ["code": "\(error.code.rawValue)"])
             throw ExitCode(1)
+        } catch {
+            // Anything else at start-up (a port in use, an address that does not resolve).
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
         }
         logger.notice("stopped")
     }

@@ -12,8 +12,15 @@ struct DataOptions: ParsableArguments {
     var json = false
 
     /// Opens the engine on `--data`; storage errors end the command with a one-line message.
-    func openEngine() throws -> StorageEngine {
-        try reportingErrors { () throws(CortexError) in try StorageEngine(options: StorageOptions(dataDirectory: data)) }
+    /// Only `mayCreate` commands may initialise a folder that does not exist yet,
+    /// so a mistyped `--data` is an error rather than a new empty data folder.
+    func openEngine(mayCreate: Bool = false) throws -> StorageEngine {
+        try reportingErrors { () throws(CortexError) in
+            guard mayCreate || FileManager.default.fileExists(atPath: data + "/CORTEX") else {
+                throw .notFound("no Cortex data folder at \(data)")
+            }
+            return try StorageEngine(options: StorageOptions(dataDirectory: data))
+        }
     }
 }
 

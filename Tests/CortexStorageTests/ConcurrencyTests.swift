@@ -110,7 +110,7 @@ import Testing
         defer { engine.close() }
         let blobs: Table<UInt64, [UInt8]> = try engine.system.table("blobs")
         #expect(throws: CortexError.tooLarge(
-            "environment system is full: map size reached its limit of 2097152 bytes (storage.map_size_max)")) {
+            "environment system is full: map size reached its limit of 2097152 bytes (storage.map_size_max_bytes)")) {
             try engine.system.writeSync { (tx: inout WriteTransaction) throws(CortexError) in
                 for key in UInt64(0)..<1_000 { try blobs.put([UInt8](repeating: 7, count: 8_000), for: key, in: &tx) }
             }

@@ -79,5 +79,51 @@ import Testing
         #expect(throws: CortexError.corrupt("key truncated: need 8 bytes at offset 0")) { try UInt64.decodeKey([1, 2, 3]) }
         #expect(throws: CortexError.corrupt("key has 1 trailing bytes")) { try UInt32.decodeKey([0, 0, 0, 1, 9]) }
         #expect(throws: CortexError.corrupt("key truncated at offset 2")) { try String.decodeKey([0x61, 0x62]) }
+        #expect(throws: CortexError.corrupt("key has byte 7 after 00 at offset 2; expected FF or 01")) { try String.decodeKey([0x61, 0, 7]) }
+    }
+}
+
+/// Components that follow a string may start with any byte, including FF and 00.
+@Suite struct KeyEncodingBoundaryTests {
+    @Test func aStringFollowedByFFBytesStillDecodesAndOrders() throws {
+        let maxAfterA = KeyPair("a", UInt64.max)
+        let zeroAfterANul = KeyPair("a\u{0}", UInt64(0))
+        #expect(try KeyPair<String, UInt64>.decodeKey(maxAfterA.encodedKey) == maxAfterA)
+        #expect(try KeyPair<String, UInt64>.decodeKey(zeroAfterANul.encodedKey) == zeroAfterANul)
+        #expect(maxAfterA.encodedKey.lexicographicallyPrecedes(zeroAfterANul.encodedKey), "(\"a\", max) < (\"a\\0\", 0)")
+        let bytesThenMax = KeyPair(KeyBytes([0, 0xFF]), UInt32.max)
+        #expect(try KeyPair<KeyBytes, UInt32>.decodeKey(bytesThenMax.encodedKey) == bytesThenMax)
+    }
+
+    @Test func randomPairsWithExtremeSecondComponentsKeepOrder() throws {
+        var random = SeededGenerator.fromEnvironment()
+        let seconds: [UInt64] = [0, 1, 0xFF, 0xFF00_0000_0000_0000, .max]
+        let keys = (0..<2_000).map { _ in KeyPair(random.string(maxLength: 3), seconds.randomElement(using: &random)!) }
+        for (left, right) in zip(keys, keys.dropFirst()) {
+            let l = Array(left.first.utf8), r = Array(right.first.utf8)
+            let byValue = l == r ? left.second < right.second : l.lexicographicallyPrecedes(r)
+            #expect(byValue == left.encodedKey.lexicographicallyPrecedes(right.encodedKey), "seed \(random.seed): \(left) vs \(right)")
+            #expect(try KeyPair<String, UInt64>.decodeKey(left.encodedKey) == left)
+        }
+    }
+
+    @Test func prefixScansDoNotMatchLongerStringsWithEmbeddedNUL() throws {
+        let (engine, directory) = try Engines.temporary()
+        defer { engine.close(); _ = directory }
+        let table: Table<KeyPair<String, UInt64>, [UInt8]> = try engine.system.table("t")
+        try engine.system.writeSync { (tx: inout WriteTransaction) throws(CortexError) in
+            try table.put([1], for: KeyPair("ab", 1), in: &tx)
+            try table.put([2], for: KeyPair("ab\u{0}x", 2), in: &tx)
+            try table.put([3], for: KeyPair("ab", UInt64.max), in: &tx)
+        }
+        let found = try engine.system.read { (tx: borrowing ReadTransaction) throws(CortexError) -> [UInt64] in
+            var seconds: [UInt64] = []
+            try table.forEach(in: tx, prefix: "ab") { key, _ in
+                seconds.append(key.second)
+                return true
+            }
+            return seconds
+        }
+        #expect(found == [1, UInt64.max])
     }
 }

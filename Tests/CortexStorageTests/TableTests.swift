@@ -170,7 +170,7 @@ struct Contact: VersionedRecord, Equatable {
         let (engine, directory) = try Engines.temporary()
         defer { engine.close(); _ = directory }
         let names: Table<String, [UInt8]> = try engine.system.table("names")
-        #expect(throws: CortexError.tooLarge("key is 601 bytes; the limit is 511")) {
+        #expect(throws: CortexError.tooLarge("key is 602 bytes; the limit is 511")) {
             try engine.system.writeSync { (tx: inout WriteTransaction) throws(CortexError) in
                 try names.put([1], for: String(repeating: "k", count: 600), in: &tx)
             }

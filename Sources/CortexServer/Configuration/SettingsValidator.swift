@@ -27,7 +27,7 @@ struct SettingsValidator {
             storage: storage,
             logLevel: try choice("log.level", Logger.Level.init(rawValue:)),
             logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),
-            metricsBearerToken: try optionalString("metrics.bearer_token"),
+            metricsBearerToken: try optionalNonEmptyString("metrics.bearer_token"),
             idleSweepInterval: .seconds(30))
     }
 
@@ -50,6 +50,12 @@ struct SettingsValidator {
         case (.string(let text)?, _): return text
         default: preconditionFailure("\(key) resolved to a non-string")
         }
+    }
+
+    /// Unset is fine; set to "" is a mistake (a token no client could send).
+    private func optionalNonEmptyString(_ key: String) throws(CortexError) -> String? {
+        guard try optionalString(key) != nil else { return nil }
+        return try nonEmptyString(key)
     }
 
     private func nonEmptyString(_ key: String) throws(CortexError) -> String {

@@ -20,16 +20,16 @@ struct SystemRoutes {
             _ = try engine.listTenants()
             return jsonResponse(Status(status: "ready"))
         }
-        router.get("/metrics") { request, _ in try metrics(request) }
+        router.get("/metrics") { request, context in try metrics(request, requestID: context.id) }
     }
 
-    private func metrics(_ request: Request) throws -> Response {
+    private func metrics(_ request: Request, requestID: String) throws -> Response {
         if let token = metricsBearerToken {
             let presented = request.headers[.authorization] ?? ""
             guard constantTimeEquals(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
                 var response = APIError.response(
                     status: .unauthorized, code: "unauthorized", message: "metrics require the configured bearer token",
-                    requestID: "")
+                    requestID: requestID)
                 response.headers[.wwwAuthenticate] = "Bearer"
                 return response
             }

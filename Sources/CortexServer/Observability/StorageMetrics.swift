@@ -63,7 +63,7 @@ final class StorageMetrics: Sendable {
             mapBytes: registry.makeGauge(descriptor: Self.name("lmdb", "map", "bytes", "LMDB map size"), labels: labels),
             usedBytes: registry.makeGauge(descriptor: Self.name("lmdb", "used", "bytes", "LMDB pages in use"), labels: labels),
             fileBytes: registry.makeGauge(descriptor: Self.name("lmdb", "file", "bytes", "Size of data.mdb"), labels: labels),
-            readers: registry.makeGauge(descriptor: Self.name("lmdb", "readers", "count", "LMDB reader slots in use"), labels: labels))
+            readers: registry.makeGauge(descriptor: Self.name("lmdb", "readers", "count", "LMDB reader slots used so far (high-water mark)"), labels: labels))
     }
 
     /// `cortex_<subsystem>_<name>_<unit>`.

@@ -9,8 +9,10 @@ public import CortexCore
 /// - unsigned integers: big-endian, fixed width;
 /// - signed integers: big-endian with the sign bit flipped;
 /// - `Double`: IEEE bits, negatives fully inverted, positives sign-flipped (NaN is rejected);
-/// - `String` and byte strings: bytes with `00` escaped as `00 FF`, then a `00` terminator
-///   (strings order by UTF-8 bytes, i.e. by code point, not by locale or normalisation);
+/// - `String` and byte strings: bytes with `00` escaped as `00 FF`, then the terminator
+///   `00 01` (strings order by UTF-8 bytes, i.e. by code point, not by locale or
+///   normalisation). Two terminator bytes keep the next component from being read
+///   as part of an escape, whatever its first byte;
 /// - `Bool`: one byte, 0 or 1.
 public protocol OrderedKey: Sendable {
     func encode(into encoder: inout KeyEncoder)
@@ -48,13 +50,14 @@ public struct KeyEncoder: Sendable {
         }
     }
 
-    /// Appends an escaped, terminated byte string.
+    /// Appends an escaped byte string and its `00 01` terminator.
     public mutating func appendTerminated(_ content: some Sequence<UInt8>) {
         for byte in content {
             bytes.append(byte)
             if byte == 0 { bytes.append(0xFF) }
         }
         bytes.append(0)
+        bytes.append(1)
     }
 
     public mutating func appendByte(_ byte: UInt8) { bytes.append(byte) }
@@ -85,18 +88,16 @@ public struct KeyDecoder: Sendable {
         return bytes[offset]
     }
 
-    /// Reads an escaped byte string up to its terminator.
+    /// Reads an escaped byte string up to its `00 01` terminator.
     public mutating func readTerminated() throws(CortexError) -> [UInt8] {
         var content: [UInt8] = []
         while true {
             let byte = try readByte()
             guard byte == 0 else { content.append(byte); continue }
-            // 00 FF is an escaped zero byte; a lone 00 terminates.
-            if offset < bytes.count, bytes[offset] == 0xFF {
-                content.append(0)
-                offset += 1
-            } else {
-                return content
+            switch try readByte() {
+            case 0xFF: content.append(0)  // escaped zero byte
+            case 0x01: return content
+            case let other: throw .corrupt("key has byte \(other) after 00 at offset \(offset - 1); expected FF or 01")
             }
         }
     }

@@ -205,7 +205,7 @@ extension Environment {
         let current = currentMapByteCount
         guard current < options.mapByteCountMax else {
             throw .tooLarge(
-                "environment \(name) is full: map size reached its limit of \(options.mapByteCountMax) bytes (storage.map_size_max)")
+                "environment \(name) is full: map size reached its limit of \(options.mapByteCountMax) bytes (storage.map_size_max_bytes)")
         }
         let grown = min(options.mapByteCountMax, max(current * 2, current + (1 << 20)))
         try resizeLock.withExclusive { () throws(CortexError) in

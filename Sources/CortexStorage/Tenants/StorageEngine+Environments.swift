@@ -45,7 +45,7 @@ extension StorageEngine {
         var statistics = [system.statistics()]
         for id in pinned.sorted() {
             if let environment = slots.withLock({ $0[id]?.environment }) { statistics.append(environment.statistics()) }
-            release(id)
+            release(id, touch: false)
         }
         return statistics
     }
@@ -64,43 +64,48 @@ extension StorageEngine {
         return try openTenant(id)
     }
 
-    func release(_ id: TenantID) {
+    /// Ends one use; `touch` false for bookkeeping reads (metrics) that must not keep a tenant from idling.
+    func release(_ id: TenantID, touch: Bool = true) {
         let now = clock.nowMilliseconds()
         slots.withLock { slots in
             guard var slot = slots[id] else { return }
             precondition(slot.userCount > 0, "release without acquire for tenant \(id)")
             slot.userCount -= 1
-            slot.lastUsedAt = now
+            if touch { slot.lastUsedAt = now }
             slots[id] = slot
         }
     }
 
-    /// Registers an environment this engine just created (by `createTenant`), unused.
+    /// Registers an environment `createTenant` just made (called under `lifecycle`), unused.
     func adopt(_ environment: Environment, for id: TenantID) {
         let previous = slots.withLock { slots -> Environment? in
             defer { slots[id] = Slot(environment: environment, lastUsedAt: clock.nowMilliseconds()) }
             return slots[id]?.environment
         }
         precondition(previous == nil, "tenant \(id) was open before it was created")
-        evictBeyondLimit()
     }
 
+    /// The slow path of `acquire`: under `lifecycle`, so it cannot interleave
+    /// with a create or delete of the same tenant, and LMDB never sees one
+    /// environment opened twice in this process.
     private func openTenant(_ id: TenantID) throws(CortexError) -> Environment {
-        guard let record = try tenants.get(id.rawValue, in: system), record.state == .active else {
-            throw .notFound("tenant '\(id)' does not exist")
-        }
-        // Opening happens under the slot lock: LMDB forbids opening one
-        // environment twice in a process, and an open takes well under a millisecond.
-        let environment = try slots.withLock { slots throws(CortexError) -> Environment in
-            if var slot = slots[id] {
-                guard !slot.closing else { throw .notFound("tenant '\(id)' does not exist") }
+        let environment = try lifecycle.withLock { _ throws(CortexError) -> Environment in
+            let now = clock.nowMilliseconds()
+            if let open = slots.withLock({ slots -> Environment? in
+                guard var slot = slots[id], !slot.closing else { return nil }
                 slot.userCount += 1
+                slot.lastUsedAt = now
                 slots[id] = slot
                 return slot.environment
+            }) {
+                return open
+            }
+            guard let record = try tenants.get(id.rawValue, in: system), record.state == .active else {
+                throw .notFound("tenant '\(id)' does not exist")
             }
             let environment = try Environment(
                 name: "tenant/\(id)", path: tenantPath(id), options: options.environment, pool: pool, logger: logger)
-            slots[id] = Slot(environment: environment, userCount: 1, lastUsedAt: clock.nowMilliseconds())
+            slots.withLock { $0[id] = Slot(environment: environment, userCount: 1, lastUsedAt: now) }
             return environment
         }
         evictBeyondLimit()
@@ -108,7 +113,7 @@ extension StorageEngine {
     }
 
     /// Closes least-recently-used idle environments while more than the limit are open.
-    private func evictBeyondLimit() {
+    func evictBeyondLimit() {
         let evicted = slots.withLock { slots -> [Environment] in
             let excess = slots.count - options.tenantsOpenMax
             guard excess > 0 else { return [] }

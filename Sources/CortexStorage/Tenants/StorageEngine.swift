@@ -26,6 +26,10 @@ public final class StorageEngine: Sendable {
     private let dataPath: String
     let tenants: Table<String, TenantRecord>
     let slots = Mutex<[TenantID: Slot]>([:])
+    /// Serialises tenant create, first open and the registry steps of delete,
+    /// so no two of them interleave for any tenant (they are rare; opens of an
+    /// already-open tenant never take it).
+    let lifecycle = Mutex(())
 
     /// One open tenant environment and who is using it.
     struct Slot {
@@ -82,28 +86,31 @@ extension StorageEngine {
     /// Creates a tenant and its environment. Throws `.conflict` if it exists.
     @discardableResult
     public func createTenant(_ id: TenantID) throws(CortexError) -> TenantRecord {
-        if let existing = try tenants.get(id.rawValue, in: system) {
-            throw .conflict(existing.state == .active ? "tenant '\(id)' already exists" : "tenant '\(id)' is being deleted")
-        }
-        // A folder without a registry row is left over from a crash during an
-        // earlier create; nothing was acknowledged in it, so start clean.
-        let path = tenantPath(id)
-        try DataDirectory.removeTree(path)
-        try DataDirectory.createDirectory(path)
-        let environment = try Environment(
-            name: "tenant/\(id)", path: path, options: options.environment, pool: pool, logger: logger)
-        let record = TenantRecord(id: id, createdAt: clock.nowMilliseconds(), state: .active)
-        let table = tenants
-        do {
-            try system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
-                guard try table.get(id.rawValue, in: transaction) == nil else { throw .conflict("tenant '\(id)' already exists") }
-                try table.put(record, for: id.rawValue, in: &transaction)
+        let record = try lifecycle.withLock { _ throws(CortexError) -> TenantRecord in
+            if let existing = try tenants.get(id.rawValue, in: system) {
+                throw .conflict(existing.state == .active ? "tenant '\(id)' already exists" : "tenant '\(id)' is being deleted")
             }
-        } catch {
-            environment.close()
-            throw error
+            // A folder without a registry row is left over from a crash during an
+            // earlier create; nothing was acknowledged in it, so start clean.
+            let path = tenantPath(id)
+            try DataDirectory.removeTree(path)
+            try DataDirectory.createDirectory(path)
+            let environment = try Environment(
+                name: "tenant/\(id)", path: path, options: options.environment, pool: pool, logger: logger)
+            let record = TenantRecord(id: id, createdAt: clock.nowMilliseconds(), state: .active)
+            let table = tenants
+            do throws(CortexError) {
+                try system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+                    try table.put(record, for: id.rawValue, in: &transaction)
+                }
+            } catch {
+                environment.close()
+                throw error
+            }
+            adopt(environment, for: id)
+            return record
         }
-        adopt(environment, for: id)
+        evictBeyondLimit()
         logger.info("created tenant", metadata: ["tenant": "\(id)"])
         return record
     }
@@ -125,12 +132,16 @@ extension StorageEngine {
     /// on the tenant to finish; new ones fail with `.notFound` meanwhile.
     public func deleteTenant(_ id: TenantID) async throws(CortexError) {
         let table = tenants
-        try await system.write { (transaction: inout WriteTransaction) throws(CortexError) in
-            guard var record = try table.get(id.rawValue, in: transaction), record.state == .active else {
-                throw .notFound("tenant '\(id)' does not exist")
+        try lifecycle.withLock { _ throws(CortexError) in
+            try system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+                guard var record = try table.get(id.rawValue, in: transaction), record.state == .active else {
+                    throw .notFound("tenant '\(id)' does not exist")
+                }
+                record.state = .deleting
+                try table.put(record, for: id.rawValue, in: &transaction)
             }
-            record.state = .deleting
-            try table.put(record, for: id.rawValue, in: &transaction)
+            // New uses fail from here on; running ones finish first.
+            markClosing(id)
         }
         while let environment = detachWhenIdle(id) {
             guard let environment else {
@@ -150,11 +161,17 @@ extension StorageEngine {
     }
 
     private func removeDeletedTenant(_ id: TenantID) throws(CortexError) {
-        try DataDirectory.removeTree(tenantPath(id))
         let table = tenants
-        try system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
-            try table.delete(id.rawValue, in: &transaction)
+        try lifecycle.withLock { _ throws(CortexError) in
+            try DataDirectory.removeTree(tenantPath(id))
+            try system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+                try table.delete(id.rawValue, in: &transaction)
+            }
         }
+    }
+
+    private func markClosing(_ id: TenantID) {
+        slots.withLock { slots in slots[id]?.closing = true }
     }
 
     private func finishInterruptedDeletions() throws(CortexError) {

@@ -12,6 +12,11 @@ public struct SearchHit: Sendable, Equatable {
 public struct UpsertSummary: Sendable, Equatable {
     public var inserted: Int
     public var updated: Int
+
+    public init(inserted: Int, updated: Int) {
+        self.inserted = inserted
+        self.updated = updated
+    }
 }
 
 /// A vector collection in one tenant environment: records with a vector,

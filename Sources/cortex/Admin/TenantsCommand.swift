@@ -46,7 +46,7 @@ struct TenantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenant = try reportingErrors { () throws(CortexError) in try TenantID(id) }
-            let engine = try options.openEngine()
+            let engine = try options.openEngine(mayCreate: true)
             defer { engine.close() }
             let record = try reportingErrors { () throws(CortexError) in try engine.createTenant(tenant) }
             if options.json { try printJSON(TenantJSON(record)) } else { print("created tenant \(record.id)") }
