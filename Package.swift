@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "cortex-server", targets: ["cortex-server"]),
         .executable(name: "cortex", targets: ["cortex"]),
         .library(name: "CortexStorage", targets: ["CortexStorage"]),
+        // For the separate Benchmarks package.
+        .library(name: "CVectorKernels", targets: ["CVectorKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -33,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages); shims only where Swift cannot call the C API.
@@ -70,6 +73,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: commonSettings
         ),
@@ -78,6 +82,9 @@ let package = Package(
             dependencies: [
                 "CortexServer", "CortexCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: commonSettings
         ),
@@ -86,6 +93,7 @@ let package = Package(
             dependencies: [
                 "CortexServer", "CortexStorage", "CortexCore", "CortexVector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: commonSettings
         ),
@@ -109,6 +117,7 @@ let package = Package(
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
             swiftSettings: commonSettings
         ),
+        .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",
             dependencies: ["CortexVector", "CortexStorage", "CortexCore", "CortexTesting"],
