@@ -46,6 +46,9 @@ int ck_cpu_has_avx512(void);
 int ck_cpu_has_avx512vnni(void);
 /** Float ISA the dispatcher chose: "avx512", "avx2" or "scalar" (static string). */
 const char *ck_isa(void);
+
+/** Hints the CPU to bring the cache line at p into all cache levels (no fault on any address). */
+static inline void ck_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 /** int8 ISA the dispatcher chose: "avx512vnni", "avx2" or "scalar" (static string). */
 const char *ck_isa_s8(void);
 

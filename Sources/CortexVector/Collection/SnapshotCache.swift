@@ -20,8 +20,8 @@ final class SnapshotCache: Sendable {
         if let cached = latest.withLock({ $0 }), cached.snapshotID == snapshotID { return cached }
         let state = try store.states.get(descriptor.id, in: transaction) ?? GraphState()
         let layout = GraphLayout(dimension: descriptor.configuration.dimension, m: descriptor.configuration.m)
-        let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: descriptor.id, layout: layout)
-        let graph = unsafe SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, bases: bases)
+        let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: descriptor.id, layout: layout)
+        let graph = SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, table: table)
         latest.withLock { current in
             if current == nil || current!.snapshotID < snapshotID { current = graph }
         }
@@ -42,8 +42,8 @@ enum ChunkResolver {
     static func resolve(
         in transaction: borrowing some Transaction & ~Copyable, chunks: Table<KeyTriple<UInt32, UInt32, UInt32>, [UInt8]>,
         collectionID: UInt32, layout: GraphLayout
-    ) throws(CortexError) -> [[UnsafeRawPointer?]] {
-        var bases: [[UnsafeRawPointer?]] = unsafe []
+    ) throws(CortexError) -> ChunkTable {
+        var table = ChunkTable(capacity: 64)
         var failure: CortexError?
         try unsafe transaction.scan(database: chunks.database, range: .prefix(collectionID.encodedKey)) { key, value in
             // Key layout: 3 × big-endian UInt32 (collection, kind << 8 | level, chunk) = 12 bytes.
@@ -62,14 +62,18 @@ enum ChunkResolver {
                 failure = .corrupt("vector chunk \(kind) \(chunk) of collection \(collectionID) is \(value.count) bytes; expected \(layout.chunkByteCount(kind))")
                 return false
             }
-            let row = SnapshotGraph.baseIndex(kind, level: level)
-            while unsafe bases.count <= row { unsafe bases.append([]) }
-            while unsafe bases[row].count <= chunk { unsafe bases[row].append(nil) }
-            unsafe bases[row][chunk] = value.baseAddress
+            guard level < ChunkTable.rowCount - 1 else {
+                failure = .corrupt("vector chunk of collection \(collectionID) has level \(level)")
+                return false
+            }
+            unsafe table.set(row: ChunkTable.row(kind, level: level), chunk: chunk, value.baseAddress)
             return true
         }
-        if let failure { throw failure }
-        return unsafe bases
+        if let failure {
+            table.release()
+            throw failure
+        }
+        return table
     }
 
     private static func bigEndianUInt32(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {

@@ -103,8 +103,8 @@ public struct VectorCollection: Sendable {
     private func applyUpsert(_ batch: [VectorRecord], vectors: [[Float]], in transaction: inout WriteTransaction) throws(CortexError) -> UpsertSummary {
         let id = descriptor.id
         var state = try store.states.get(id, in: transaction) ?? GraphState()
-        let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
-        let graph = unsafe MutableGraph(layout: layout, collectionID: id, bases: bases)
+        let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
+        let graph = MutableGraph(layout: layout, collectionID: id, table: table)
         var summary = UpsertSummary(inserted: 0, updated: 0)
         for (record, vector) in zip(batch, vectors) {
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
@@ -150,8 +150,8 @@ public struct VectorCollection: Sendable {
         return try store.environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> Int in
             let id = collection.descriptor.id
             var state = try collection.store.states.get(id, in: transaction) ?? GraphState()
-            let bases = try unsafe ChunkResolver.resolve(in: transaction, chunks: collection.store.chunks, collectionID: id, layout: collection.layout)
-            let graph = unsafe MutableGraph(layout: collection.layout, collectionID: id, bases: bases)
+            let table = try ChunkResolver.resolve(in: transaction, chunks: collection.store.chunks, collectionID: id, layout: collection.layout)
+            let graph = MutableGraph(layout: collection.layout, collectionID: id, table: table)
             var removed = 0
             for recordID in Set(recordIDs) {
                 guard let slot = try collection.store.ids.get(KeyPair(id, recordID), in: transaction) else { continue }
@@ -181,10 +181,10 @@ public struct VectorCollection: Sendable {
         let collection = self
         return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [SearchHit] in
             let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
-            var scratch = collection.cache.takeScratch()
+            let scratch = collection.cache.takeScratch()
             let nearest = unsafe query.withUnsafeBufferPointer { buffer in
                 unsafe HNSWSearch(memory: graph, metric: collection.configuration.metric)
-                    .nearest(buffer.baseAddress!, state: graph.state, k: k, ef: ef, scratch: &scratch)
+                    .nearest(buffer.baseAddress!, state: graph.state, k: k, ef: ef, scratch: scratch)
             }
             collection.cache.returnScratch(scratch)
             var hits: [SearchHit] = []

@@ -65,28 +65,19 @@ extension GraphMemory {
     let layout: GraphLayout
     let snapshotID: Int
     let state: GraphState
-    private let bases: [[UnsafeRawPointer?]]  // [kind/level slot][chunk]
+    private let table: ChunkTable
 
-    init(layout: GraphLayout, snapshotID: Int, state: GraphState, bases: [[UnsafeRawPointer?]]) {
+    init(layout: GraphLayout, snapshotID: Int, state: GraphState, table: ChunkTable) {
         self.layout = layout
         self.snapshotID = snapshotID
         self.state = state
-        unsafe self.bases = bases
+        self.table = table
     }
 
-    /// Index into `bases`: vectors 0, level0 1, upper level l at 1 + l.
-    static func baseIndex(_ kind: ChunkKind, level: Int) -> Int {
-        switch kind {
-        case .vectors: 0
-        case .level0: 1
-        case .upper: 1 + level
-        }
-    }
+    deinit { table.release() }
 
     @inline(__always)
     func chunkBase(_ kind: ChunkKind, level: Int, chunk: Int) -> UnsafeRawPointer? {
-        let row = Self.baseIndex(kind, level: level)
-        guard unsafe row < bases.count, unsafe chunk < bases[row].count else { return nil }
-        return unsafe bases[row][chunk]
+        unsafe table.base(row: ChunkTable.row(kind, level: level), chunk: chunk)
     }
 }

@@ -10,7 +10,7 @@ struct HNSWInserter {
     let levelMultiplier: Double
     let levelSeed: UInt64
     var state: GraphState
-    var scratch = SearchScratch()
+    let scratch = SearchScratch()
 
     init(graph: MutableGraph, metric: Metric, efConstruction: Int, state: GraphState, levelSeed: UInt64) {
         self.graph = graph
@@ -58,7 +58,7 @@ struct HNSWInserter {
         for currentLevel in stride(from: min(level, topLevel), through: 0, by: -1) {
             unsafe search.searchLayer(
                 query, entries: [entry], ef: efConstruction, level: currentLevel,
-                slotCount: Int(state.slotCount), skipDeleted: false, scratch: &scratch)
+                slotCount: Int(state.slotCount), skipDeleted: false, scratch: scratch)
             let candidates = scratch.results.sortedAscending()
             let selected = selectNeighbours(candidates, limit: layout.m)
             setNeighbours(slot, level: currentLevel, selected)

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Layer searches of HNSW (Malkov & Yashunin, 2018, Algorithms 2 and 5)
 /// over any ``GraphMemory``: a committed snapshot or a batch being written.
 struct HNSWSearch<Memory: GraphMemory> {
@@ -46,7 +48,7 @@ struct HNSWSearch<Memory: GraphMemory> {
     /// traversed but never returned.
     func searchLayer(
         _ query: UnsafePointer<Float>, entries: [(distance: Float, slot: UInt32)], ef: Int, level: Int,
-        slotCount: Int, skipDeleted: Bool, scratch: inout SearchScratch
+        slotCount: Int, skipDeleted: Bool, scratch: SearchScratch
     ) {
         scratch.visited.reset(slotCount: slotCount)
         scratch.candidates.removeAll()
@@ -60,14 +62,18 @@ struct HNSWSearch<Memory: GraphMemory> {
             let nearest = scratch.candidates.topDistance
             if nearest > lowerBound && scratch.results.count >= ef { break }
             let current = scratch.candidates.pop().slot
-            gatherUnvisited(current, level: level, scratch: &scratch)
-            let gathered = scratch.rowSlots.count
+            // The next node to expand is likely the new top: start loading its links now.
+            if !scratch.candidates.isEmpty {
+                unsafe ck_prefetch(memory.record(.level0, level: 0, index: scratch.candidates.topSlot))
+            }
+            let gathered = gatherUnvisited(current, level: level, scratch: scratch)
             guard gathered > 0 else { continue }
-            unsafe computeGatheredDistances(query, scratch: &scratch)
+            unsafe DistanceKernels.distances(
+                metric, query, rows: scratch.rowPointers, count: gathered, dimension: dimension, into: scratch.rowDistances)
             for index in 0..<gathered {
-                let candidateDistance = scratch.rowDistances[index]
+                let candidateDistance = unsafe scratch.rowDistances[index]
                 guard scratch.results.count < ef || candidateDistance < lowerBound else { continue }
-                let slot = scratch.rowSlots[index]
+                let slot = unsafe scratch.rowSlots[index]
                 scratch.candidates.push(candidateDistance, slot)
                 if !skipDeleted || !memory.isDeleted(slot) {
                     scratch.results.push(candidateDistance, slot)
@@ -78,40 +84,31 @@ struct HNSWSearch<Memory: GraphMemory> {
         }
     }
 
-    /// Collects the not-yet-visited neighbours of `slot` and their vector pointers.
+    /// Collects the not-yet-visited neighbours of `slot` and their vector
+    /// pointers into the scratch rows; returns how many.
     @inline(__always)
-    private func gatherUnvisited(_ slot: UInt32, level: Int, scratch: inout SearchScratch) {
-        scratch.rowSlots.removeAll(keepingCapacity: true)
-        unsafe scratch.rowPointers.removeAll(keepingCapacity: true)
+    private func gatherUnvisited(_ slot: UInt32, level: Int, scratch: SearchScratch) -> Int {
         let (links, count) = unsafe memory.neighbours(slot, level: level)
+        precondition(count <= SearchScratch.rowCapacity, "node \(slot) has \(count) links; the limit is \(SearchScratch.rowCapacity)")
+        for index in 0..<count { unsafe ck_prefetch(scratch.visited.markAddress(links[index])) }
+        var gathered = 0
         for index in 0..<count {
             let neighbour = unsafe links[index]
             guard scratch.visited.insert(neighbour) else { continue }
-            scratch.rowSlots.append(neighbour)
-            unsafe scratch.rowPointers.append(memory.vector(neighbour))
+            // In bounds: gathered ≤ count ≤ rowCapacity.
+            unsafe scratch.rowSlots[gathered] = neighbour
+            unsafe scratch.rowPointers[gathered] = memory.vector(neighbour)
+            gathered += 1
         }
-    }
-
-    @inline(__always)
-    private func computeGatheredDistances(_ query: UnsafePointer<Float>, scratch: inout SearchScratch) {
-        let count = scratch.rowSlots.count
-        if scratch.rowDistances.count < count {
-            scratch.rowDistances.append(contentsOf: repeatElement(0, count: count - scratch.rowDistances.count))
-        }
-        unsafe scratch.rowPointers.withUnsafeBufferPointer { rows in
-            unsafe scratch.rowDistances.withUnsafeMutableBufferPointer { out in
-                unsafe DistanceKernels.distances(
-                    metric, query, rows: rows.baseAddress!, count: count, dimension: dimension, into: out.baseAddress!)
-            }
-        }
+        return gathered
     }
 
     /// k nearest live nodes: greedy descent, then a beam of width max(ef, k) on level 0.
-    func nearest(_ query: UnsafePointer<Float>, state: GraphState, k: Int, ef: Int, scratch: inout SearchScratch) -> [(distance: Float, slot: UInt32)] {
+    func nearest(_ query: UnsafePointer<Float>, state: GraphState, k: Int, ef: Int, scratch: SearchScratch) -> [(distance: Float, slot: UInt32)] {
         guard state.entryPoint != GraphLayout.noNode else { return [] }
         let entry = unsafe descend(query, state: state, to: 0)
         unsafe searchLayer(
-            query, entries: [entry], ef: max(ef, k), level: 0, slotCount: Int(state.slotCount), skipDeleted: true, scratch: &scratch)
+            query, entries: [entry], ef: max(ef, k), level: 0, slotCount: Int(state.slotCount), skipDeleted: true, scratch: scratch)
         return Array(scratch.results.sortedAscending().prefix(k))
     }
 }

@@ -10,8 +10,8 @@ import CortexStorage
 @safe final class MutableGraph: GraphMemory {
     let layout: GraphLayout
     let collectionID: UInt32
-    private var bases: [[UnsafeRawPointer?]]
-    /// Dirty buffers by (row of `bases`, chunk); each owns `chunkByteCount` bytes.
+    private var table: ChunkTable
+    /// Dirty buffers by (row of `table`, chunk); each owns `chunkByteCount` bytes.
     private var dirty: [ChunkAddress: UnsafeMutableRawPointer] = unsafe [:]
 
     struct ChunkAddress: Hashable {
@@ -19,27 +19,26 @@ import CortexStorage
         let chunk: Int
     }
 
-    init(layout: GraphLayout, collectionID: UInt32, bases: [[UnsafeRawPointer?]]) {
+    init(layout: GraphLayout, collectionID: UInt32, table: ChunkTable) {
         self.layout = layout
         self.collectionID = collectionID
-        unsafe self.bases = bases
+        self.table = table
     }
 
     deinit {
         for unsafe buffer in unsafe dirty.values { unsafe buffer.deallocate() }
+        table.release()
     }
 
     @inline(__always)
     func chunkBase(_ kind: ChunkKind, level: Int, chunk: Int) -> UnsafeRawPointer? {
-        let row = SnapshotGraph.baseIndex(kind, level: level)
-        guard unsafe row < bases.count, unsafe chunk < bases[row].count else { return nil }
-        return unsafe bases[row][chunk]
+        unsafe table.base(row: ChunkTable.row(kind, level: level), chunk: chunk)
     }
 
     /// A writable pointer to a record, making its chunk dirty (and creating it zeroed if new).
     func mutableRecord(_ kind: ChunkKind, level: Int = 0, index: UInt32) -> UnsafeMutableRawPointer {
         let chunk = Int(index >> UInt32(GraphLayout.slotsPerChunkShift))
-        let row = SnapshotGraph.baseIndex(kind, level: level)
+        let row = ChunkTable.row(kind, level: level)
         let address = ChunkAddress(row: row, chunk: chunk)
         let buffer: UnsafeMutableRawPointer
         if let existing = unsafe dirty[address] {
@@ -54,14 +53,12 @@ import CortexStorage
     private func makeDirty(_ address: ChunkAddress, kind: ChunkKind) -> UnsafeMutableRawPointer {
         let byteCount = layout.chunkByteCount(kind)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-        while unsafe bases.count <= address.row { unsafe bases.append([]) }
-        while unsafe bases[address.row].count <= address.chunk { unsafe bases[address.row].append(nil) }
-        if let clean = unsafe bases[address.row][address.chunk] {
+        if let clean = unsafe table.base(row: address.row, chunk: address.chunk) {
             unsafe buffer.copyMemory(from: clean, byteCount: byteCount)
         } else {
             unsafe buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         }
-        unsafe bases[address.row][address.chunk] = UnsafeRawPointer(buffer)
+        unsafe table.set(row: address.row, chunk: address.chunk, UnsafeRawPointer(buffer))
         unsafe dirty[address] = buffer
         return unsafe buffer
     }

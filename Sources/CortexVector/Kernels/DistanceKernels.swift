@@ -18,7 +18,7 @@ enum DistanceKernels {
     /// Distances from `query` to `count` scattered rows; `out` has room for `count` floats.
     @inline(__always)
     static func distances(
-        _ metric: Metric, _ query: UnsafePointer<Float>, rows: UnsafePointer<UnsafePointer<Float>?>, count: Int,
+        _ metric: Metric, _ query: UnsafePointer<Float>, rows: UnsafeMutablePointer<UnsafePointer<Float>?>, count: Int,
         dimension: Int, into out: UnsafeMutablePointer<Float>
     ) {
         switch metric {
