@@ -1,6 +1,18 @@
 public import CortexCore
 public import CortexStorage
 
+/// How the graph search measures distance while navigating.
+public enum VectorQuantization: String, Sendable, CaseIterable, Equatable {
+    /// Navigate on the float32 vectors.
+    case none
+    /// Navigate on int8 codes (a quarter of the memory traffic), then re-rank
+    /// the candidates with the float32 vectors.
+    case int8
+
+    /// int8 from 64 dimensions up, where memory traffic dominates; none below.
+    public static func defaultFor(dimension: Int) -> VectorQuantization { dimension >= 64 ? .int8 : .none }
+}
+
 /// What a caller asks for when creating a collection.
 public struct CollectionConfiguration: Sendable, Equatable {
     public var name: String
@@ -13,14 +25,19 @@ public struct CollectionConfiguration: Sendable, Equatable {
     public var efConstruction: Int
     /// Default candidate list size while searching (a query may override it).
     public var efSearch: Int
+    public var quantization: VectorQuantization
 
-    public init(name: String, dimension: Int, metric: Metric = .cosine, m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64) {
+    public init(
+        name: String, dimension: Int, metric: Metric = .cosine, m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64,
+        quantization: VectorQuantization? = nil
+    ) {
         self.name = name
         self.dimension = dimension
         self.metric = metric
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
+        self.quantization = quantization ?? .defaultFor(dimension: dimension)
     }
 
     /// Checks every field against ``VectorLimits``; throws `.invalidInput` naming the field.
@@ -57,6 +74,7 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         writer.writeVarUInt(UInt64(configuration.m))
         writer.writeVarUInt(UInt64(configuration.efConstruction))
         writer.writeVarUInt(UInt64(configuration.efSearch))
+        writer.write(configuration.quantization.rawValue)
         writer.writeVarInt(createdAt)
     }
 
@@ -69,13 +87,18 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         let m = try reader.readVarUInt()
         let efConstruction = try reader.readVarUInt()
         let efSearch = try reader.readVarUInt()
+        let quantizationName = try reader.readString()
+        guard let quantization = VectorQuantization(rawValue: quantizationName) else {
+            throw .corrupt("collection \(name): unknown quantization '\(quantizationName)'")
+        }
         let createdAt = try reader.readVarInt()
         guard id <= UInt32.max, dimension <= VectorLimits.dimensionMax, m <= VectorLimits.mMax,
               efConstruction <= VectorLimits.efMax, efSearch <= VectorLimits.efMax else {
             throw .corrupt("collection \(name): descriptor fields out of range")
         }
         let configuration = CollectionConfiguration(
-            name: name, dimension: Int(dimension), metric: metric, m: Int(m), efConstruction: Int(efConstruction), efSearch: Int(efSearch))
+            name: name, dimension: Int(dimension), metric: metric, m: Int(m), efConstruction: Int(efConstruction), efSearch: Int(efSearch),
+            quantization: quantization)
         return CollectionDescriptor(id: UInt32(id), configuration: configuration, createdAt: createdAt)
     }
 }

@@ -21,7 +21,8 @@ final class SnapshotCache: Sendable {
         let state = try store.states.get(descriptor.id, in: transaction) ?? GraphState()
         let layout = GraphLayout(dimension: descriptor.configuration.dimension, m: descriptor.configuration.m)
         let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: descriptor.id, layout: layout)
-        let graph = SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, table: table)
+        let quantizer = try store.quantizers.get(descriptor.id, in: transaction)
+        let graph = SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, quantizer: quantizer, table: table)
         latest.withLock { current in
             if current == nil || current!.snapshotID < snapshotID { current = graph }
         }
@@ -62,7 +63,7 @@ enum ChunkResolver {
                 failure = .corrupt("vector chunk \(kind) \(chunk) of collection \(collectionID) is \(value.count) bytes; expected \(layout.chunkByteCount(kind))")
                 return false
             }
-            guard level < ChunkTable.rowCount - 1 else {
+            guard kind != .upper || (1...30).contains(level) else {
                 failure = .corrupt("vector chunk of collection \(collectionID) has level \(level)")
                 return false
             }

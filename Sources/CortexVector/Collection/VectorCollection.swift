@@ -105,6 +105,12 @@ public struct VectorCollection: Sendable {
         var state = try store.states.get(id, in: transaction) ?? GraphState()
         let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
         let graph = MutableGraph(layout: layout, collectionID: id, table: table)
+        var quantizer = try store.quantizers.get(id, in: transaction)
+        if quantizer == nil, configuration.quantization == .int8, !vectors.isEmpty {
+            let fitted = ScalarQuantizer.fit(vectors, metric: configuration.metric, dimension: configuration.dimension)
+            try store.quantizers.put(fitted, for: id, in: &transaction)
+            quantizer = fitted
+        }
         var summary = UpsertSummary(inserted: 0, updated: 0)
         for (record, vector) in zip(batch, vectors) {
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
@@ -115,7 +121,7 @@ public struct VectorCollection: Sendable {
             }
             var inserter = HNSWInserter(
                 graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
-                levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D)
+                levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D, quantizer: quantizer)
             let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!) }
             state = inserter.state
             let sequence = state.nextSequence
@@ -183,8 +189,7 @@ public struct VectorCollection: Sendable {
             let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
             let scratch = collection.cache.takeScratch()
             let nearest = unsafe query.withUnsafeBufferPointer { buffer in
-                unsafe HNSWSearch(memory: graph, metric: collection.configuration.metric)
-                    .nearest(buffer.baseAddress!, state: graph.state, k: k, ef: ef, scratch: scratch)
+                unsafe collection.nearest(buffer.baseAddress!, in: graph, k: k, ef: ef, scratch: scratch)
             }
             collection.cache.returnScratch(scratch)
             var hits: [SearchHit] = []
@@ -197,6 +202,27 @@ public struct VectorCollection: Sendable {
             }
             return hits
         }
+    }
+
+    /// The k nearest live slots: navigate (on int8 codes when the collection
+    /// has them), then re-rank the ef candidates with exact float32 distances.
+    private func nearest(
+        _ query: UnsafePointer<Float>, in graph: SnapshotGraph, k: Int, ef: Int, scratch: SearchScratch
+    ) -> [(distance: Float, slot: UInt32)] {
+        let exact = unsafe FloatOracle(memory: graph, metric: configuration.metric, query: query)
+        guard let quantizer = graph.quantizer else {
+            return Array(HNSWSearch(memory: graph, oracle: exact).candidates(state: graph.state, ef: max(ef, k), scratch: scratch).prefix(k))
+        }
+        var codes = [Int8](repeating: 0, count: configuration.dimension)
+        unsafe codes.withUnsafeMutableBufferPointer { unsafe quantizer.encode(query, dimension: configuration.dimension, into: $0.baseAddress!) }
+        let candidates = unsafe codes.withUnsafeBufferPointer { buffer in
+            let oracle = unsafe Int8Oracle(
+                memory: graph, metric: configuration.metric, query: buffer.baseAddress!, scaleSquared: quantizer.scale * quantizer.scale)
+            return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), scratch: scratch)
+        }
+        let reranked = candidates.map { (distance: exact.distance(to: $0.slot), slot: $0.slot) }
+            .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.slot < $1.slot) }
+        return Array(reranked.prefix(k))
     }
 
     /// Records by id (missing ids are skipped), in the order asked, optionally with vectors.

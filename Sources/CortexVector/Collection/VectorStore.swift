@@ -7,7 +7,8 @@ public import CortexStorage
 /// `vector.collections` name → descriptor, `vector.meta` counters,
 /// `vector.state` id → ``GraphState``, `vector.chunks` (id, kind|level,
 /// chunk) → graph chunk, `vector.ids` (id, record id) → slot,
-/// `vector.records` (id, slot) → record, `vector.order` (id, sequence) → slot.
+/// `vector.records` (id, slot) → record, `vector.order` (id, sequence) → slot,
+/// `vector.quantizers` id → ``ScalarQuantizer`` (int8 collections).
 public struct VectorStore: Sendable {
     public let environment: Environment
     let clock: any EpochClock
@@ -18,6 +19,7 @@ public struct VectorStore: Sendable {
     let ids: Table<KeyPair<UInt32, String>, UInt32>
     let records: Table<KeyPair<UInt32, UInt32>, StoredVectorRecord>
     let order: Table<KeyPair<UInt32, UInt64>, UInt32>
+    let quantizers: Table<UInt32, ScalarQuantizer>
 
     /// Opens (creating on first use) the vector tables of `environment`.
     public init(environment: Environment, clock: any EpochClock = SystemEpochClock()) throws(CortexError) {
@@ -30,6 +32,7 @@ public struct VectorStore: Sendable {
         ids = try environment.table("vector.ids")
         records = try environment.table("vector.records")
         order = try environment.table("vector.order")
+        quantizers = try environment.table("vector.quantizers")
     }
 
     /// Creates a collection; `.conflict` if the name is taken.
@@ -74,6 +77,7 @@ public struct VectorStore: Sendable {
             let id = descriptor.id
             try store.collections.delete(name, in: &transaction)
             try store.states.delete(id, in: &transaction)
+            try store.quantizers.delete(id, in: &transaction)
             try Self.removePrefix(store.chunks, id, in: &transaction)
             try Self.removePrefix(store.ids, id, in: &transaction)
             try Self.removePrefix(store.records, id, in: &transaction)

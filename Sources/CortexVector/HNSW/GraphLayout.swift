@@ -12,7 +12,9 @@
 ///   bits 0–15 neighbour count, 16–23 node level, 24–31 flags (bit 0: deleted);
 ///   `upperIndex` numbers the nodes with level ≥ 1 densely (`UInt32.max` if none);
 /// - level l ≥ 1: `[u32 count][m × u32 neighbour slot]`, indexed by upperIndex,
-///   one chunk array per level.
+///   one chunk array per level;
+/// - codes (collections navigated by int8): `[dimension] int8`, the vector
+///   quantized by the collection's ``ScalarQuantizer``.
 struct GraphLayout: Sendable, Equatable {
     static let slotsPerChunkShift = 8
     static let slotsPerChunk = 1 << slotsPerChunkShift
@@ -36,12 +38,14 @@ struct GraphLayout: Sendable, Equatable {
     var vectorStride: Int { dimension * MemoryLayout<Float>.size }
     var level0Stride: Int { 8 + 4 * m0 }
     var upperStride: Int { 4 + 4 * m }
+    var codeStride: Int { dimension }
 
     func chunkByteCount(_ kind: ChunkKind) -> Int {
         switch kind {
         case .vectors: Self.slotsPerChunk * vectorStride
         case .level0: Self.slotsPerChunk * level0Stride
         case .upper: Self.slotsPerChunk * upperStride
+        case .codes: Self.slotsPerChunk * codeStride
         }
     }
 
@@ -50,6 +54,7 @@ struct GraphLayout: Sendable, Equatable {
         case .vectors: vectorStride
         case .level0: level0Stride
         case .upper: upperStride
+        case .codes: codeStride
         }
     }
 }
@@ -59,6 +64,7 @@ enum ChunkKind: UInt32, Sendable, CaseIterable {
     case vectors = 1
     case level0 = 2
     case upper = 3
+    case codes = 4
 
     /// The second key component: kind in bits 8+, level (for `upper`) in bits 0–7.
     func keyComponent(level: Int = 0) -> UInt32 { rawValue << 8 | UInt32(level) }

@@ -65,12 +65,15 @@ extension GraphMemory {
     let layout: GraphLayout
     let snapshotID: Int
     let state: GraphState
+    /// Set for collections navigated by int8 codes (once they hold data).
+    let quantizer: ScalarQuantizer?
     private let table: ChunkTable
 
-    init(layout: GraphLayout, snapshotID: Int, state: GraphState, table: ChunkTable) {
+    init(layout: GraphLayout, snapshotID: Int, state: GraphState, quantizer: ScalarQuantizer?, table: ChunkTable) {
         self.layout = layout
         self.snapshotID = snapshotID
         self.state = state
+        self.quantizer = quantizer
         self.table = table
     }
 

@@ -9,20 +9,32 @@ struct HNSWInserter {
     /// mL = 1 / ln(m): level of a node = floor(−ln(U) · mL).
     let levelMultiplier: Double
     let levelSeed: UInt64
+    /// When set, every inserted node also gets int8 codes.
+    let quantizer: ScalarQuantizer?
     var state: GraphState
     let scratch = SearchScratch()
 
-    init(graph: MutableGraph, metric: Metric, efConstruction: Int, state: GraphState, levelSeed: UInt64) {
+    init(graph: MutableGraph, metric: Metric, efConstruction: Int, state: GraphState, levelSeed: UInt64, quantizer: ScalarQuantizer?) {
         self.graph = graph
         self.metric = metric
         self.efConstruction = efConstruction
         self.state = state
         self.levelSeed = levelSeed
+        self.quantizer = quantizer
         levelMultiplier = 1 / Foundation_log(Double(graph.layout.m))
     }
 
-    private var search: HNSWSearch<MutableGraph> { HNSWSearch(memory: graph, metric: metric) }
     private var layout: GraphLayout { graph.layout }
+
+    /// Construction navigates on exact vectors (graph quality), whatever the queries use.
+    private func search(from query: UnsafePointer<Float>) -> HNSWSearch<MutableGraph, FloatOracle<MutableGraph>> {
+        unsafe HNSWSearch(memory: graph, oracle: FloatOracle(memory: graph, metric: metric, query: query))
+    }
+
+    @inline(__always)
+    private func distance(_ vector: UnsafePointer<Float>, _ slot: UInt32) -> Float {
+        unsafe DistanceKernels.distance(metric, vector, graph.vector(slot), dimension: layout.dimension)
+    }
 
     /// Appends a node holding `vector` (already normalised for cosine) and links it; returns its slot.
     mutating func insert(_ vector: UnsafePointer<Float>) -> UInt32 {
@@ -31,6 +43,10 @@ struct HNSWInserter {
         state.liveCount += 1
         let level = randomLevel(for: slot)
         unsafe graph.mutableRecord(.vectors, index: slot).copyMemory(from: vector, byteCount: layout.vectorStride)
+        if let quantizer {
+            let codes = unsafe graph.mutableRecord(.codes, index: slot).bindMemory(to: Int8.self, capacity: layout.dimension)
+            unsafe quantizer.encode(vector, dimension: layout.dimension, into: codes)
+        }
         let header = unsafe graph.mutableRecord(.level0, index: slot)
         unsafe header.storeBytes(of: UInt32(level) << 16, as: UInt32.self)
         var upperIndex = GraphLayout.noNode
@@ -52,12 +68,12 @@ struct HNSWInserter {
             state.maxLevel = UInt32(level)
             return
         }
-        let query = unsafe graph.vector(slot)
+        let search = unsafe search(from: graph.vector(slot))
         let topLevel = Int(state.maxLevel)
-        var entry = unsafe search.descend(query, state: state, to: level)
+        var entry = search.descend(state: state, to: level)
         for currentLevel in stride(from: min(level, topLevel), through: 0, by: -1) {
-            unsafe search.searchLayer(
-                query, entries: [entry], ef: efConstruction, level: currentLevel,
+            search.searchLayer(
+                entries: [entry], ef: efConstruction, level: currentLevel,
                 slotCount: Int(state.slotCount), skipDeleted: false, scratch: scratch)
             let candidates = scratch.results.sortedAscending()
             let selected = selectNeighbours(candidates, limit: layout.m)
@@ -80,7 +96,7 @@ struct HNSWInserter {
         for candidate in candidates {
             guard kept.count < limit else { break }
             let vector = unsafe graph.vector(candidate.slot)
-            let dominated = kept.contains { other in unsafe search.distance(vector, other) < candidate.distance }
+            let dominated = kept.contains { other in unsafe distance(vector, other) < candidate.distance }
             if !dominated { kept.append(candidate.slot) }
         }
         return kept
@@ -103,8 +119,8 @@ struct HNSWInserter {
         }
         // Full: re-select among the old links plus the new node, by distance from `node`.
         let base = unsafe graph.vector(node)
-        var candidates = [(distance: unsafe search.distance(base, newNode), slot: newNode)]
-        for index in 0..<count { candidates.append(unsafe (search.distance(base, links[index]), links[index])) }
+        var candidates = [(distance: unsafe distance(base, newNode), slot: newNode)]
+        for index in 0..<count { candidates.append(unsafe (distance(base, links[index]), links[index])) }
         candidates.sort { $0.distance < $1.distance }
         let kept = selectNeighbours(candidates, limit: capacity)
         for (index, neighbour) in kept.enumerated() { unsafe links[index] = neighbour }

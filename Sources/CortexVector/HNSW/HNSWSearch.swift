@@ -1,20 +1,14 @@
 import CVectorKernels
 
 /// Layer searches of HNSW (Malkov & Yashunin, 2018, Algorithms 2 and 5)
-/// over any ``GraphMemory``: a committed snapshot or a batch being written.
-struct HNSWSearch<Memory: GraphMemory> {
+/// over any ``GraphMemory`` (a committed snapshot or a batch being written)
+/// with any ``DistanceOracle`` (exact float32 or int8 codes).
+struct HNSWSearch<Memory: GraphMemory, Oracle: DistanceOracle> {
     let memory: Memory
-    let metric: Metric
-
-    var dimension: Int { memory.layout.dimension }
-
-    @inline(__always)
-    func distance(_ query: UnsafePointer<Float>, _ slot: UInt32) -> Float {
-        unsafe DistanceKernels.distance(metric, query, memory.vector(slot), dimension: dimension)
-    }
+    let oracle: Oracle
 
     /// Greedy walk on `level` (ef = 1): moves to a closer neighbour until none is closer.
-    func greedyClosest(_ query: UnsafePointer<Float>, from start: (distance: Float, slot: UInt32), level: Int) -> (distance: Float, slot: UInt32) {
+    func greedyClosest(from start: (distance: Float, slot: UInt32), level: Int) -> (distance: Float, slot: UInt32) {
         var best = start
         var improved = true
         while improved {
@@ -22,7 +16,7 @@ struct HNSWSearch<Memory: GraphMemory> {
             let (links, count) = unsafe memory.neighbours(best.slot, level: level)
             for index in 0..<count {
                 let candidate = unsafe links[index]
-                let candidateDistance = unsafe distance(query, candidate)
+                let candidateDistance = oracle.distance(to: candidate)
                 if candidateDistance < best.distance {
                     best = (candidateDistance, candidate)
                     improved = true
@@ -33,11 +27,11 @@ struct HNSWSearch<Memory: GraphMemory> {
     }
 
     /// Descends from the entry point to level `target + 1` greedily; returns the entry for level `target`.
-    func descend(_ query: UnsafePointer<Float>, state: GraphState, to target: Int) -> (distance: Float, slot: UInt32) {
-        var current = unsafe (distance(query, state.entryPoint), state.entryPoint)
+    func descend(state: GraphState, to target: Int) -> (distance: Float, slot: UInt32) {
+        var current = (oracle.distance(to: state.entryPoint), state.entryPoint)
         var level = Int(state.maxLevel)
         while level > target {
-            current = unsafe greedyClosest(query, from: current, level: level)
+            current = greedyClosest(from: current, level: level)
             level -= 1
         }
         return current
@@ -47,68 +41,83 @@ struct HNSWSearch<Memory: GraphMemory> {
     /// `scratch.results` (a max-heap). With `skipDeleted`, deleted nodes are
     /// traversed but never returned.
     func searchLayer(
-        _ query: UnsafePointer<Float>, entries: [(distance: Float, slot: UInt32)], ef: Int, level: Int,
+        entries: [(distance: Float, slot: UInt32)], ef: Int, level: Int,
         slotCount: Int, skipDeleted: Bool, scratch: SearchScratch
     ) {
-        scratch.visited.reset(slotCount: slotCount)
-        scratch.candidates.removeAll()
-        scratch.results.removeAll()
-        for entry in entries where scratch.visited.insert(entry.slot) {
-            scratch.candidates.push(entry.distance, entry.slot)
-            if !skipDeleted || !memory.isDeleted(entry.slot) { scratch.results.push(entry.distance, entry.slot) }
+        // Work on local copies of the scratch structs (they hold only pointers and
+        // counts): class-property access in the loop would pay exclusivity checks.
+        var visited = scratch.visited
+        var candidates = scratch.candidates
+        var results = scratch.results
+        defer {
+            scratch.visited = visited
+            scratch.candidates = candidates
+            scratch.results = results
         }
-        var lowerBound = scratch.results.isEmpty ? Float.infinity : scratch.results.topDistance
-        while !scratch.candidates.isEmpty {
-            let nearest = scratch.candidates.topDistance
-            if nearest > lowerBound && scratch.results.count >= ef { break }
-            let current = scratch.candidates.pop().slot
+        visited.reset(slotCount: slotCount)
+        candidates.removeAll()
+        results.removeAll()
+        for entry in entries where visited.insert(entry.slot) {
+            candidates.push(entry.distance, entry.slot)
+            if !skipDeleted || !memory.isDeleted(entry.slot) { results.push(entry.distance, entry.slot) }
+        }
+        let rowPointers = unsafe scratch.rowPointers
+        let rowSlots = unsafe scratch.rowSlots
+        let rowDistances = unsafe scratch.rowDistances
+        let rowInts = unsafe scratch.rowInts
+        var lowerBound = results.isEmpty ? Float.infinity : results.topDistance
+        while !candidates.isEmpty {
+            let nearest = candidates.topDistance
+            if nearest > lowerBound && results.count >= ef { break }
+            let current = candidates.pop().slot
             // The next node to expand is likely the new top: start loading its links now.
-            if !scratch.candidates.isEmpty {
-                unsafe ck_prefetch(memory.record(.level0, level: 0, index: scratch.candidates.topSlot))
+            if !candidates.isEmpty {
+                unsafe ck_prefetch(memory.record(.level0, level: 0, index: candidates.topSlot))
             }
-            let gathered = gatherUnvisited(current, level: level, scratch: scratch)
+            let gathered = unsafe gatherUnvisited(current, level: level, visited: &visited, slots: rowSlots, rows: rowPointers)
             guard gathered > 0 else { continue }
-            unsafe DistanceKernels.distances(
-                metric, query, rows: scratch.rowPointers, count: gathered, dimension: dimension, into: scratch.rowDistances)
+            unsafe oracle.distances(rows: rowPointers, count: gathered, into: rowDistances, ints: rowInts)
             for index in 0..<gathered {
-                let candidateDistance = unsafe scratch.rowDistances[index]
-                guard scratch.results.count < ef || candidateDistance < lowerBound else { continue }
-                let slot = unsafe scratch.rowSlots[index]
-                scratch.candidates.push(candidateDistance, slot)
+                let candidateDistance = unsafe rowDistances[index]
+                guard results.count < ef || candidateDistance < lowerBound else { continue }
+                let slot = unsafe rowSlots[index]
+                candidates.push(candidateDistance, slot)
                 if !skipDeleted || !memory.isDeleted(slot) {
-                    scratch.results.push(candidateDistance, slot)
-                    if scratch.results.count > ef { scratch.results.pop() }
+                    results.push(candidateDistance, slot)
+                    if results.count > ef { results.pop() }
                 }
-                if !scratch.results.isEmpty { lowerBound = scratch.results.topDistance }
+                if !results.isEmpty { lowerBound = results.topDistance }
             }
         }
     }
 
-    /// Collects the not-yet-visited neighbours of `slot` and their vector
-    /// pointers into the scratch rows; returns how many.
+    /// Collects the not-yet-visited neighbours of `slot` and their rows into
+    /// the scratch buffers; returns how many.
     @inline(__always)
-    private func gatherUnvisited(_ slot: UInt32, level: Int, scratch: SearchScratch) -> Int {
+    private func gatherUnvisited(
+        _ slot: UInt32, level: Int, visited: inout VisitedSet, slots: UnsafeMutablePointer<UInt32>,
+        rows: UnsafeMutablePointer<UnsafeRawPointer?>
+    ) -> Int {
         let (links, count) = unsafe memory.neighbours(slot, level: level)
         precondition(count <= SearchScratch.rowCapacity, "node \(slot) has \(count) links; the limit is \(SearchScratch.rowCapacity)")
-        for index in 0..<count { unsafe ck_prefetch(scratch.visited.markAddress(links[index])) }
+        for index in 0..<count { unsafe ck_prefetch(visited.markAddress(links[index])) }
         var gathered = 0
         for index in 0..<count {
             let neighbour = unsafe links[index]
-            guard scratch.visited.insert(neighbour) else { continue }
+            guard visited.insert(neighbour) else { continue }
             // In bounds: gathered ≤ count ≤ rowCapacity.
-            unsafe scratch.rowSlots[gathered] = neighbour
-            unsafe scratch.rowPointers[gathered] = memory.vector(neighbour)
+            unsafe slots[gathered] = neighbour
+            unsafe rows[gathered] = oracle.row(neighbour)
             gathered += 1
         }
         return gathered
     }
 
-    /// k nearest live nodes: greedy descent, then a beam of width max(ef, k) on level 0.
-    func nearest(_ query: UnsafePointer<Float>, state: GraphState, k: Int, ef: Int, scratch: SearchScratch) -> [(distance: Float, slot: UInt32)] {
+    /// The `ef` best live candidates on level 0 after a greedy descent (approximate distances).
+    func candidates(state: GraphState, ef: Int, scratch: SearchScratch) -> [(distance: Float, slot: UInt32)] {
         guard state.entryPoint != GraphLayout.noNode else { return [] }
-        let entry = unsafe descend(query, state: state, to: 0)
-        unsafe searchLayer(
-            query, entries: [entry], ef: max(ef, k), level: 0, slotCount: Int(state.slotCount), skipDeleted: true, scratch: scratch)
-        return Array(scratch.results.sortedAscending().prefix(k))
+        let entry = descend(state: state, to: 0)
+        searchLayer(entries: [entry], ef: ef, level: 0, slotCount: Int(state.slotCount), skipDeleted: true, scratch: scratch)
+        return scratch.results.sortedAscending()
     }
 }

@@ -66,8 +66,7 @@ import CortexStorage
     /// Stores every dirty chunk in `table` (key `(collection, kind|level, chunk)`).
     func flush(into table: Table<KeyTriple<UInt32, UInt32, UInt32>, [UInt8]>, transaction: inout WriteTransaction) throws(CortexError) {
         for unsafe (address, buffer) in unsafe dirty {
-            let kind: ChunkKind = address.row == 0 ? .vectors : (address.row == 1 ? .level0 : .upper)
-            let level = kind == .upper ? address.row - 1 : 0
+            let (kind, level) = ChunkTable.kind(ofRow: address.row)
             let key = KeyTriple(collectionID, kind.keyComponent(level: level), UInt32(address.chunk))
             let byteCount = layout.chunkByteCount(kind)
             try unsafe transaction.putReserved(database: table.database, key: key.encodedKey, byteCount: byteCount) { target in

@@ -148,7 +148,8 @@
     var visited = VisitedSet()
     var candidates = DistanceHeap(isMax: false, capacity: 512)
     var results = DistanceHeap(isMax: true, capacity: 512)
-    let rowPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: rowCapacity)
+    let rowPointers = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: rowCapacity)
+    let rowInts = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity)
     let rowSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: rowCapacity)
     let rowDistances = UnsafeMutablePointer<Float>.allocate(capacity: rowCapacity)
 
@@ -161,5 +162,6 @@
         unsafe rowPointers.deallocate()
         unsafe rowSlots.deallocate()
         unsafe rowDistances.deallocate()
+        unsafe rowInts.deallocate()
     }
 }
