@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CortexServer", "CortexStorage", "CortexCore", "CortexTesting", "cortex-server", "cortex"],
+            dependencies: ["CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "cortex-server", "cortex"],
             swiftSettings: commonSettings
         ),
     ]

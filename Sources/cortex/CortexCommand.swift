@@ -8,7 +8,7 @@ struct CortexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cortex",
         abstract: "Administer Cortex data folders.",
-        subcommands: [AdminCommand.self, BenchCommand.self])
+        subcommands: [AdminCommand.self, LoadCommand.self, BenchCommand.self])
 
     /// Storage logs only what a user must see (warnings and worse) on standard error.
     static func main() async {

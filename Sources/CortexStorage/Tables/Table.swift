@@ -84,6 +84,16 @@ public struct Table<Key: OrderedKey, Value: TableValue>: Sendable {
         try entries(in: transaction, range: range, reverse: reverse, limit: 1).first
     }
 
+    /// Number of entries whose key starts with `prefix` (a cursor walk, O(matches)).
+    public func count(in transaction: borrowing some Transaction & ~Copyable, prefix: some OrderedKey) throws(CortexError) -> Int {
+        var count = 0
+        try unsafe transaction.scan(database: database, range: .prefix(prefix.encodedKey)) { _, _ in
+            count += 1
+            return true
+        }
+        return count
+    }
+
     /// Number of entries, read in its own transaction.
     public func count(in environment: Environment) throws(CortexError) -> Int {
         try environment.read { transaction throws(CortexError) in try count(in: transaction) }

@@ -242,3 +242,35 @@ public struct VectorCollection: Sendable {
         }
     }
 }
+
+extension VectorCollection {
+    /// Checks the graph's structure and that every live slot has its record
+    /// and id; throws `.corrupt` naming the first inconsistency. Cost: O(slots).
+    public func verify() throws(CortexError) -> CollectionVerification {
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> CollectionVerification in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            let report = try GraphVerifier(graph: graph).verify(collectionName: collection.configuration.name)
+            let id = collection.descriptor.id
+            var idCount = 0
+            var failure: CortexError?
+            try collection.store.ids.forEach(in: transaction, prefix: id) { key, slot in
+                idCount += 1
+                guard slot < graph.state.slotCount, !graph.isDeleted(slot) else {
+                    failure = .corrupt("collection '\(collection.configuration.name)': id '\(key.second)' points to slot \(slot), which is not live")
+                    return false
+                }
+                return true
+            }
+            if let failure { throw failure }
+            guard idCount == report.liveCount else {
+                throw .corrupt("collection '\(collection.configuration.name)': \(idCount) ids for \(report.liveCount) live nodes")
+            }
+            let recordCount = try collection.store.records.count(in: transaction, prefix: id)
+            guard recordCount == report.liveCount else {
+                throw .corrupt("collection '\(collection.configuration.name)': \(recordCount) records for \(report.liveCount) live nodes")
+            }
+            return report
+        }
+    }
+}
