@@ -1,6 +1,7 @@
 import ArgumentParser
 import CortexCore
 import CortexStorage
+import CortexVector
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,15 @@ struct VerifyCommand: AsyncParsableCommand {
         var reports = [check("system") { () throws(CortexError) in try engine.system.verify() }]
         for tenant in try reportingErrors({ () throws(CortexError) in try engine.listTenants() }) {
             reports.append(check("tenant/\(tenant.id)") { () throws(CortexError) in
-                try engine.withTenantSync(tenant.id) { (environment: Environment) throws(CortexError) in try environment.verify() }
+                try engine.withTenantSync(tenant.id) { (environment: Environment) throws(CortexError) in
+                    let result = try environment.verify()
+                    // Then the vector collections' graphs and records (structure beyond LMDB's).
+                    if result.tables.contains(where: { $0.name == "vector.collections" }) {
+                        let store = try VectorStore(environment: environment)
+                        for descriptor in try store.list() { _ = try store.collection(named: descriptor.configuration.name).verify() }
+                    }
+                    return result
+                }
             })
         }
         if options.json {

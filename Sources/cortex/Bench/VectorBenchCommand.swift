@@ -17,9 +17,10 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("ef-construction"), help: "Candidate list while building.") var efConstruction = 200
     @Option(name: .long, help: "Comma-separated ef values to sweep.") var ef = "16,32,64,128,256,512"
     @Option(name: .customLong("batch"), help: "Records per write transaction while building.") var batchSize = 10_000
-    @Option(name: .long, help: "Query threads.") var threads = 1
+    @Option(name: .long, help: "Query threads; with more than one, qps is queries per wall-clock second.") var threads = 1
     @Option(name: .customLong("max-queries"), help: "Use at most this many queries.") var maxQueries: Int?
-    @Flag(name: .long, help: "One JSON object per line.") var json = false
+    @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
+    @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
 
     func run() async throws {
         let metric = try reportingErrors { () throws(CortexError) in try Metric(parsing: self.metric) }
@@ -28,12 +29,9 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let data = try reportingErrors { () throws(CortexError) in try BenchDataset(folder: dataset, maxQueries: maxQueries) }
         let folder = FileManager.default.temporaryDirectory.path + "/cortex-bench-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let engine = try reportingErrors { () throws(CortexError) in
-            try StorageEngine(options: StorageOptions(
-                dataDirectory: folder + "/data",
-                environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40)))
-        }
-        defer { engine.close() }
+        let options = StorageOptions(
+            dataDirectory: folder + "/data", environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40))
+        let engine = try reportingErrors { () throws(CortexError) in try StorageEngine(options: options) }
         let tenant = try reportingErrors { () throws(CortexError) in try TenantID("bench") }
         _ = try reportingErrors { () throws(CortexError) in try engine.createTenant(tenant) }
         let environment = try reportingErrors { () throws(CortexError) in
@@ -46,7 +44,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
 
         let build = try buildCollection(collection, data: data)
         let statistics = environment.statistics()
-        let report = BenchReport(json: json)
+        let report = BenchReport(json: json, extended: extended)
         report.build(
             seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count,
             memoryBytesPerVector: Double(4 * data.dimension + 8 + 8 * m) + build.upperBytesPerVector,
@@ -55,6 +53,21 @@ struct VectorBenchCommand: AsyncParsableCommand {
             let result = try search(collection, data: data, ef: efValue)
             report.search(ef: efValue, result: result)
         }
+        engine.close()
+        if extended { report.reopen(milliseconds: try reopenAndQuery(options: options, query: data.queries[0])) }
+    }
+
+    /// Opens the closed data folder again and answers one query: the cold-start cost a restarted server pays.
+    private func reopenAndQuery(options: StorageOptions, query: [Float]) throws -> Double {
+        let started = monotonicSeconds()
+        try reportingErrors { () throws(CortexError) in
+            let engine = try StorageEngine(options: options)
+            defer { engine.close() }
+            _ = try engine.withTenantSync(try TenantID("bench")) { (environment: Environment) throws(CortexError) -> [SearchHit] in
+                try VectorStore(environment: environment).collection(named: "bench").query(query, k: 10)
+            }
+        }
+        return (monotonicSeconds() - started) * 1000
     }
 
     private func buildCollection(_ collection: VectorCollection, data: BenchDataset) throws -> (wall: Double, cpu: Double, upperBytesPerVector: Double) {
@@ -79,14 +92,32 @@ struct VectorBenchCommand: AsyncParsableCommand {
         for query in data.queries.prefix(50) { _ = try reportingErrors { () throws(CortexError) in try collection.query(query, k: 10, ef: ef) } }
         let cpuStart = threadCPUSeconds()
         let wallStart = monotonicSeconds()
-        for (index, query) in data.queries.enumerated() {
-            let started = monotonicSeconds()
-            let found = try reportingErrors { () throws(CortexError) in try collection.query(query, k: 10, ef: ef) }
-            latencies[index] = monotonicSeconds() - started
-            hits[index] = found.compactMap { Int($0.id) }
+        let threadCount = max(1, threads)
+        let failures = Failures()
+        latencies.withUnsafeMutableBufferPointer { latencyBuffer in
+            hits.withUnsafeMutableBufferPointer { hitBuffer in
+                let latencyOut = SendableBuffer(latencyBuffer)
+                let hitOut = SendableBuffer(hitBuffer)
+                // Each thread answers a contiguous slice and writes only its own indices.
+                DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                    let count = data.queries.count
+                    for index in (thread * count / threadCount)..<((thread + 1) * count / threadCount) {
+                        let started = monotonicSeconds()
+                        do throws(CortexError) {
+                            let found = try collection.query(data.queries[index], k: 10, ef: ef)
+                            latencyOut.buffer[index] = monotonicSeconds() - started
+                            hitOut.buffer[index] = found.compactMap { Int($0.id) }
+                        } catch {
+                            failures.record(error)
+                        }
+                    }
+                }
+            }
         }
+        if let error = failures.first { try reportingErrors { () throws(CortexError) in throw error } }
         let wall = monotonicSeconds() - wallStart
-        let cpu = threadCPUSeconds() - cpuStart
+        // One thread: queries per CPU-second of that thread (steady on a shared machine).
+        let cpu = threadCount == 1 ? threadCPUSeconds() - cpuStart : wall
         var recallSum = 0.0
         for (index, found) in hits.enumerated() {
             let truth = Set(data.groundTruth[index].prefix(10).map(Int.init))
@@ -97,6 +128,23 @@ struct VectorBenchCommand: AsyncParsableCommand {
             recall: recallSum / Double(data.queries.count), qps: Double(data.queries.count) / cpu,
             qpsWall: Double(data.queries.count) / wall,
             p50: latencies[latencies.count / 2] * 1000, p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
+    }
+}
+
+/// A buffer handed to worker threads that write disjoint indices.
+struct SendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+
+/// The first error any query thread hit.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: CortexError?
+    func record(_ error: CortexError) {
+        lock.lock()
+        if first == nil { first = error }
+        lock.unlock()
     }
 }
 
@@ -134,11 +182,17 @@ struct BenchDataset {
 /// Prints build and search lines as text or JSON (one object per line, keys per the issue).
 struct BenchReport {
     let json: Bool
+    let extended: Bool
 
     func build(seconds: Double, cpuSeconds: Double, vectors: Int, memoryBytesPerVector: Double, diskBytesPerVector: Double) {
         if json {
-            emit(["phase": "build", "build_s": round3(seconds), "build_cpu_s": round3(cpuSeconds), "vectors": vectors,
-                  "bytes_per_vector_memory": round1(memoryBytesPerVector), "bytes_per_vector_disk": round1(diskBytesPerVector)])
+            var line: [String: Any] = ["phase": "build", "build_s": round3(seconds),
+                                       "bytes_per_vector_memory": round1(memoryBytesPerVector), "bytes_per_vector_disk": round1(diskBytesPerVector)]
+            if extended {
+                line["build_cpu_s"] = round3(cpuSeconds)
+                line["vectors"] = vectors
+            }
+            emit(line)
         } else {
             print(String(format: "build %.2f s (cpu %.2f s) for %d vectors; %.0f B/vector hot memory, %.0f B/vector on disk",
                          seconds, cpuSeconds, vectors, memoryBytesPerVector, diskBytesPerVector))
@@ -147,11 +201,21 @@ struct BenchReport {
 
     func search(ef: Int, result: SearchResult) {
         if json {
-            emit(["phase": "search", "ef": ef, "recall@10": round4(result.recall), "qps": round1(result.qps),
-                  "qps_wall": round1(result.qpsWall), "p50_ms": round4(result.p50), "p99_ms": round4(result.p99)])
+            var line: [String: Any] = ["phase": "search", "ef": ef, "recall@10": round4(result.recall), "qps": round1(result.qps),
+                                       "p50_ms": round4(result.p50), "p99_ms": round4(result.p99)]
+            if extended { line["qps_wall"] = round1(result.qpsWall) }
+            emit(line)
         } else {
             print(String(format: "ef %4d  recall@10 %.4f  qps %8.1f (wall %8.1f)  p50 %.3f ms  p99 %.3f ms",
                          ef, result.recall, result.qps, result.qpsWall, result.p50, result.p99))
+        }
+    }
+
+    func reopen(milliseconds: Double) {
+        if json {
+            emit(["phase": "reopen", "first_query_ms": round3(milliseconds)])
+        } else {
+            print(String(format: "reopen + first query %.1f ms", milliseconds))
         }
     }
 
