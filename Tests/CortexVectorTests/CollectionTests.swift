@@ -47,6 +47,20 @@ import Testing
         #expect(try collection.get(ids: ["p0"]).isEmpty)
     }
 
+    @Test func listPagesThroughRecordsInInsertionOrder() throws {
+        let fixture = try VectorFixture()
+        defer { fixture.engine.close() }
+        let collection = try smallCollection(fixture)
+        _ = try collection.upsertSync((0..<10).map { VectorRecord(id: "n\($0)", vector: [Float($0), 1, 2]) })
+        _ = try collection.upsertSync([VectorRecord(id: "n3", vector: [3, 3, 3])])  // an update moves n3 to the end
+        #expect(try collection.deleteSync(ids: ["n5"]) == 1)
+        #expect(try collection.list(offset: 0, limit: 4).map(\.id) == ["n0", "n1", "n2", "n4"])
+        #expect(try collection.list(offset: 4, limit: 4).map(\.id) == ["n6", "n7", "n8", "n9"])
+        #expect(try collection.list(offset: 8, limit: 4, includeVectors: true).map(\.vector) == [[3, 3, 3]])
+        #expect(try collection.list(offset: 20).isEmpty)
+        #expect(throws: CortexError.invalidInput("offset must be ≥ 0; got -1")) { try collection.list(offset: -1) }
+    }
+
     @Test func collectionsSurviveReopeningTheEngine() throws {
         let directory = TemporaryDirectory("cortex-vector")
         let options = Engines.options(directory.child("data"))

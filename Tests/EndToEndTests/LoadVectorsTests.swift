@@ -15,6 +15,19 @@ func writeFvecs(_ vectors: [[Float]], to path: String) throws {
     try data.write(to: URL(fileURLWithPath: path))
 }
 
+/// Writes `vectors` as a NumPy .npy file (format 1.0, '<f4', C order).
+func writeNpy(_ vectors: [[Float]], to path: String) throws {
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(vectors.count), \(vectors[0].count)), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+    data.append(Data(header.utf8))
+    for vector in vectors {
+        for component in vector { withUnsafeBytes(of: component.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+    }
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
 func randomVectors(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
     var random = SeededGenerator(seed: seed)
     return (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
@@ -50,6 +63,23 @@ func withCollection<T>(data: String, tenant: String, collection: String, _ body:
             #expect(try collection.query(vectors[123], k: 1).map(\.id) == ["123"])
             _ = try collection.verify()
         }
+    }
+
+    @Test func numpyFilesLoadLikeFvecs() throws {
+        let directory = TemporaryDirectory("cortex-load")
+        let vectors = randomVectors(count: 300, dimension: 12, seed: 3)
+        try writeNpy(vectors, to: directory.child("v.npy"))
+        let loaded = try runProduct("cortex", ["load", "vectors", "--data", directory.child("data"), "--tenant", "np", "--collection", "c",
+                                               "--file", directory.child("v.npy"), "--metric", "ip"])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        #expect(loaded.stdout.hasPrefix("loaded 300 records (300 new, 0 updated) into np/c"))
+        try withCollection(data: directory.child("data"), tenant: "np", collection: "c") { (collection: VectorCollection) throws(CortexError) in
+            #expect(try collection.get(ids: ["0", "299"], includeVectors: true).map(\.vector) == [vectors[0], vectors[299]])
+        }
+        try Data([0x93, 0x4E]).write(to: URL(fileURLWithPath: directory.child("broken.npy")))
+        let broken = try runProduct("cortex", ["load", "vectors", "--data", directory.child("data"), "--tenant", "np", "--collection", "c",
+                                               "--file", directory.child("broken.npy")])
+        #expect(broken.stderr == "cortex: \(directory.child("broken.npy")) is not a NumPy .npy file (bad magic)\n")
     }
 
     @Test func jsonLinesCarryMetadataAndDocumentsAndBadLinesAreNamed() throws {

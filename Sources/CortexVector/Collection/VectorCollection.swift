@@ -274,3 +274,42 @@ extension VectorCollection {
         }
     }
 }
+
+extension VectorCollection {
+    /// Live records in insertion order, skipping `offset`, at most `limit`.
+    public func list(offset: Int = 0, limit: Int = 100, includeVectors: Bool = false) throws(CortexError) -> [VectorRecord] {
+        guard offset >= 0 else { throw .invalidInput("offset must be ≥ 0; got \(offset)") }
+        guard (0...VectorLimits.batchCountMax).contains(limit) else {
+            throw .invalidInput("limit must be 0-\(VectorLimits.batchCountMax); got \(limit)")
+        }
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            var skipped = 0
+            var found: [VectorRecord] = []
+            var failure: CortexError?
+            guard limit > 0 else { return [] }
+            try collection.store.order.forEach(in: transaction, prefix: collection.descriptor.id) { _, slot in
+                guard skipped >= offset else {
+                    skipped += 1
+                    return true
+                }
+                do throws(CortexError) {
+                    guard let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else {
+                        failure = .corrupt("collection '\(collection.configuration.name)': listed slot \(slot) has no record")
+                        return false
+                    }
+                    let vector = includeVectors
+                        ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: collection.configuration.dimension)) : []
+                    found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
+                } catch {
+                    failure = error
+                    return false
+                }
+                return found.count < limit
+            }
+            if let failure { throw failure }
+            return found
+        }
+    }
+}

@@ -35,6 +35,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -118,7 +119,7 @@ def binary_id(path):
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        return {"mtime": datetime.datetime.fromtimestamp(st.st_mtime).strftime("%Y-%m-%d %H:%M:%S"),
+        return {"mtime": datetime.datetime.fromtimestamp(st.st_mtime).strftime("%Y-%m-%d %H:%M:%S"), "mtime_epoch": int(st.st_mtime),
                 "size": st.st_size, "sha256": h.hexdigest()[:12]}
     except OSError:
         return None
@@ -173,9 +174,23 @@ def anchors_cmd(a, ddir, meta_path):
     return cmd
 
 
-def cortex_cmd(a, ddir):
+def cortex_flags(binary):
+    """Optional flags this cortex binary knows (its --help is read each time: it may be rebuilt)."""
+    try:
+        h = subprocess.run([binary, "bench", "vector", "--help"], capture_output=True, text=True, timeout=60)
+        text = h.stdout + h.stderr
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    return {f for f in ("--extended", "--threads") if f in text}
+
+
+def cortex_cmd(a, ddir, flags=frozenset()):
     cmd = [a.cortex, "bench", "vector", "--dataset", ddir, "--metric", "cosine", "--m", str(M),
            "--ef-construction", str(EFC), "--ef", ",".join(map(str, a.ef))]
+    if "--threads" in flags:
+        cmd += ["--threads", "1"]
+    if "--extended" in flags:  # build_cpu_s, qps_wall and a "reopen" line; without it build_s is wall time only
+        cmd += ["--extended"]
     if a.max_queries:
         cmd += ["--max-queries", str(a.max_queries)]
     return cmd + ["--json"]
@@ -198,7 +213,7 @@ def run_cortex(a, ddir):
     for attempt in range(1 + a.cortex_retries):
         wait_for_binary(a.cortex)
         bid0 = binary_id(a.cortex)
-        run = run_lines(cortex_cmd(a, ddir), "cortex")
+        run = run_lines(cortex_cmd(a, ddir, cortex_flags(a.cortex)), "cortex")
         run["binary"], run["binary_after"] = bid0, binary_id(a.cortex)
         for r in run["records"]:
             r.setdefault("engine", CORTEX)
@@ -226,12 +241,12 @@ def build_rec(recs, engine):
 
 
 def build_cpu(b):
-    """CPU seconds of the build.  Cortex prints build_cpu_s (CPU) + build_s (wall); anchors print
-    build_s (CPU) + build_wall_s (wall)."""
+    """(CPU s, wall s) of the build.  Cortex prints build_s = WALL seconds and, with --extended,
+    build_cpu_s = CPU seconds; anchors print build_s = CPU seconds and build_wall_s = wall."""
     if b is None:
         return None, None
-    if "build_cpu_s" in b:
-        return b["build_cpu_s"], b.get("build_s")
+    if b.get("engine") == CORTEX or "build_cpu_s" in b:
+        return b.get("build_cpu_s"), b.get("build_s")
     return b.get("build_s"), b.get("build_wall_s")
 
 
@@ -358,6 +373,10 @@ def warnings(ds, an, arun, crun):
                 w.append("Cortex's best recall@10 %.4f is below %s's %.4f: a correctness/graph-quality problem, not speed."
                          % (cm, e, am))
     b = an[CORTEX]["build"] or {}
+    if b and b.get("build_cpu_s") is None:
+        w.append("cortex printed no build_cpu_s (binary without --extended?): the build ratio cannot be computed.")
+    if an[CORTEX]["points"] and not any(p.get("qps_wall") for p in an[CORTEX]["points"]):
+        w.append("cortex printed no qps_wall: its CPU starvation cannot be checked.")
     if meta.get("n_base") and b.get("vectors") is not None and b["vectors"] != meta["n_base"]:
         w.append("cortex indexed %s vectors but the dataset has %s." % (b["vectors"], meta["n_base"]))
     if crun["binary"] != crun["binary_after"]:
@@ -391,7 +410,8 @@ def md_table(ds, meta, an, efs, arun, crun):
         x = an[e]
         byef = {p["ef"]: p for p in x["points"]}
         row = [("**%s**" % e) if e == CORTEX else e,
-               "—" if x["build_cpu_s"] is None else "%.1f (%.1f)" % (x["build_cpu_s"], x["build_wall_s"] or float("nan")),
+               ("— (wall %s)" % fmt_f(x["build_wall_s"], 1)) if x["build_cpu_s"] is None
+               else "%.1f (%s)" % (x["build_cpu_s"], fmt_f(x["build_wall_s"], 1)),
                fmt_f(x["bytes_per_vector_memory"], 1)]
         for ef in efs:
             p = byef.get(ef)
@@ -410,13 +430,16 @@ def md_table(ds, meta, an, efs, arun, crun):
                                                       r["target"], r["status"]))
     L.append("")
     notes = []
-    gaps = ", ".join("%s %+.0f%%%s" % (e, 100 * an[e]["max_gap"][0], " (ef %d)" % an[e]["max_gap"][1])
+    gaps = ", ".join("%s %+d%%%s" % (e, int(round(100 * an[e]["max_gap"][0])), " (ef %d)" % an[e]["max_gap"][1])
                      for e in ENGINES if an[e]["max_gap"] is not None)
     if gaps:
         notes.append("Largest qps (CPU) vs qps_wall gap per engine: %s." % gaps)
     b = an[CORTEX]["build"] or {}
     if b.get("bytes_per_vector_disk") is not None:
         notes.append("Cortex bytes/vector on disk (LMDB): %.1f." % b["bytes_per_vector_disk"])
+    ro = [r for r in crun["records"] if r.get("phase") == "reopen"]
+    if ro and ro[-1].get("first_query_ms") is not None:
+        notes.append("Cortex reopen + first query: %.1f ms." % ro[-1]["first_query_ms"])
     for w in warnings(ds, an, arun, crun):
         notes.append("⚠ " + w)
     for n in notes:
@@ -431,8 +454,8 @@ def md_section(a, runs, started, machine):
     L = ["## Vector search: Cortex vs hnswlib / faiss-hnsw", "",
          "<!-- generated by tools/bench/vector/compare.py; do not edit by hand -->", ""]
     first = runs[0]
-    dirty = [l for l in git("status", "--porcelain", "--untracked-files=no").splitlines() if l.strip()]
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty, commit = a.dirty, a.commit
+    end_commit = git("rev-parse", "--short", "HEAD") or "unknown"
     bid = first["cortex"]["binary"] or {}
     versions = ((first["anchors"].get("meta") or {}).get("versions") or {})
     L.append("- Date: %s (finished %s)" % (started, time.strftime("%Y-%m-%d %H:%M:%S %Z")))
@@ -442,9 +465,12 @@ def md_section(a, runs, started, machine):
     la0, la1 = first["loadavg_start"], runs[-1]["loadavg_end"]
     L.append("- Load average (1/5/15 min): %s at start, %s at end; nice %d" % (
         " / ".join("%.2f" % x for x in la0), " / ".join("%.2f" % x for x in la1), os.nice(0)))
-    L.append("- Cortex: commit `%s`%s; binary `%s` (built %s, sha256 %s)" % (
-        commit, " + uncommitted changes in %d file(s)" % len(dirty) if dirty else "", rel(a.cortex),
-        bid.get("mtime", "?"), bid.get("sha256", "?")))
+    L.append("- Cortex: commit `%s` (%s)%s at start%s; binary `%s` (built %s, sha256 %s)%s" % (
+        commit, a.commit_time, " + uncommitted changes in %d tracked file(s)" % len(dirty) if dirty else "",
+        "" if end_commit == commit else ", `%s` at end" % end_commit, rel(a.cortex),
+        bid.get("mtime", "?"), bid.get("sha256", "?"),
+        " — the binary is older than the commit, so it may not contain it"
+        if bid.get("mtime_epoch") and a.commit_epoch and bid["mtime_epoch"] < a.commit_epoch else ""))
     if versions:
         L.append("- Anchors: hnswlib %s, faiss-cpu %s, numpy %s, Python %s" % (
             versions.get("hnswlib"), versions.get("faiss-cpu"), versions.get("numpy"), versions.get("python")))
@@ -452,7 +478,7 @@ def md_section(a, runs, started, machine):
              "L2-normalized data; `qps` = queries per CPU-second (anchors: process CPU, cortex: thread CPU), "
              "median of %d batch runs for the anchors; QPS@R = log-linear interpolation of QPS in recall@10 between "
              "the two consecutive ef points that bracket R; p50/p99 = wall time per single-query call over the first "
-             "200 queries. Compare ratios within one run, not numbers across runs." % (M, EFC, a.reps))
+             "200 queries (anchors' include the Python call overhead, ~µs; cortex's are measured inside the binary). Compare ratios within one run, not numbers across runs." % (M, EFC, a.reps))
     L.append("- Commands (in this order, per dataset):")
     L.append("")
     L.append("```sh")
@@ -465,7 +491,9 @@ def md_section(a, runs, started, machine):
     L.append("")
     for r in runs:
         L += md_table(r["dataset"], (r["anchors"].get("meta") or {}), r["analysis"], a.ef, r["anchors"], r["cortex"])
-    L.append("Raw JSON lines: %s." % ", ".join("`%s`" % rel(r["jsonl"]) for r in runs))
+    if not a.no_save:
+        L.append("Raw JSON lines: %s (anchors' meta: `*.anchors-meta.json` next to them)."
+                 % ", ".join("`%s`" % rel(r["jsonl"]) for r in runs))
     return "\n".join(L).rstrip() + "\n"
 
 
@@ -521,12 +549,17 @@ def main():
     ts = time.strftime("%Y%m%d-%H%M%S")
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     machine = cpu_model()
+    a.commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    a.commit_time = git("log", "-1", "--format=%ci", "HEAD")
+    a.commit_epoch = int(git("log", "-1", "--format=%ct", "HEAD") or 0)
+    a.dirty = [l for l in git("status", "--porcelain", "--untracked-files=no").splitlines() if l.strip()]
     runs = []
     for ddir in dirs:
         ds = os.path.basename(ddir.rstrip("/"))
         log("=== %s" % ds)
         r = {"dataset": ds, "loadavg_start": loadavg()}
-        meta_path = os.path.join(RESULTS, "compare-%s-%s.anchors-meta.json" % (ds, ts))
+        meta_path = os.path.join(tempfile.gettempdir() if a.no_save else RESULTS,
+                                 "compare-%s-%s.anchors-meta.json" % (ds, ts))
         if a.cortex_first:
             r["cortex"] = run_cortex(a, ddir)
             r["anchors"] = run_anchors(a, ddir, meta_path)
@@ -545,7 +578,7 @@ def main():
         if not a.no_save:
             with open(r["jsonl"], "w") as f:
                 head = {"phase": "meta", "dataset": ds, "dataset_dir": ddir, "timestamp": ts,
-                        "commit": git("rev-parse", "--short", "HEAD"), "cpu": machine[0], "cpus": os.cpu_count(),
+                        "commit": a.commit, "commit_dirty_files": len(a.dirty), "cpu": machine[0], "cpus": os.cpu_count(),
                         "nice": os.nice(0), "cortex_binary": r["cortex"]["binary"], "anchors_meta": meta}
                 for side in ("anchors", "cortex"):
                     run = r[side]
