@@ -313,3 +313,16 @@ extension VectorCollection {
         }
     }
 }
+
+extension VectorCollection {
+    /// Bytes per vector of what the graph search reads while navigating: the
+    /// level-0 links, the upper levels (expected share) and the navigation
+    /// representation (float32 vectors, or int8 codes). Exact float32
+    /// vectors read only to re-rank the final candidates are not counted.
+    public var navigationBytesPerVector: Double {
+        let layout = self.layout
+        let upperLevelsPerNode = 1 / Double(configuration.m - 1)  // E[levels ≥ 1] for mL = 1/ln m
+        let representation = configuration.quantization == .int8 ? layout.codeStride : layout.vectorStride
+        return Double(layout.level0Stride + representation) + upperLevelsPerNode * Double(layout.upperStride)
+    }
+}

@@ -17,6 +17,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("ef-construction"), help: "Candidate list while building.") var efConstruction = 200
     @Option(name: .long, help: "Comma-separated ef values to sweep.") var ef = "16,32,64,128,256,512"
     @Option(name: .customLong("batch"), help: "Records per write transaction while building.") var batchSize = 10_000
+    @Option(name: .long, help: "Navigation representation: int8 or none (default: int8 from 64 dimensions).") var quantization: String?
     @Option(name: .long, help: "Query threads; with more than one, qps is queries per wall-clock second.") var threads = 1
     @Option(name: .customLong("max-queries"), help: "Use at most this many queries.") var maxQueries: Int?
     @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
@@ -38,8 +39,13 @@ struct VectorBenchCommand: AsyncParsableCommand {
             try engine.withTenantSync(tenant) { (environment: Environment) -> Environment in environment }
         }
         let store = try reportingErrors { () throws(CortexError) in try VectorStore(environment: environment) }
+        var navigation: VectorQuantization?
+        if let quantization {
+            guard let parsed = VectorQuantization(rawValue: quantization) else { throw ValidationError("--quantization must be int8 or none") }
+            navigation = parsed
+        }
         let configuration = CollectionConfiguration(
-            name: "bench", dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction)
+            name: "bench", dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction, quantization: navigation)
         let collection = try reportingErrors { () throws(CortexError) in try store.create(configuration) }
 
         let build = try buildCollection(collection, data: data)
@@ -47,7 +53,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let report = BenchReport(json: json, extended: extended)
         report.build(
             seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count,
-            memoryBytesPerVector: Double(4 * data.dimension + 8 + 8 * m) + build.upperBytesPerVector,
+            memoryBytesPerVector: collection.navigationBytesPerVector,
             diskBytesPerVector: Double(statistics.fileByteCount) / Double(data.base.count))
         for efValue in efs {
             let result = try search(collection, data: data, ef: efValue)
@@ -70,7 +76,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
         return (monotonicSeconds() - started) * 1000
     }
 
-    private func buildCollection(_ collection: VectorCollection, data: BenchDataset) throws -> (wall: Double, cpu: Double, upperBytesPerVector: Double) {
+    private func buildCollection(_ collection: VectorCollection, data: BenchDataset) throws -> (wall: Double, cpu: Double) {
         let wallStart = monotonicSeconds()
         let cpuStart = threadCPUSeconds()
         for start in stride(from: 0, to: data.base.count, by: batchSize) {
@@ -80,9 +86,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
             if !json { FileHandle.standardError.write(Data("\rbuilt \(end)/\(data.base.count)".utf8)) }
         }
         if !json { FileHandle.standardError.write(Data("\n".utf8)) }
-        // Nodes above level 0 are about 1/(m−1) of all; each keeps m links per level.
-        let upper = Double(4 + 4 * m) / Double(m - 1)
-        return (monotonicSeconds() - wallStart, threadCPUSeconds() - cpuStart, upper)
+        return (monotonicSeconds() - wallStart, threadCPUSeconds() - cpuStart)
     }
 
     private func search(_ collection: VectorCollection, data: BenchDataset, ef: Int) throws -> SearchResult {
