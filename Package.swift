@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .target(
             name: "CortexVector",
-            dependencies: ["CortexCore", "CortexStorage", "CVectorKernels"],
+            dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
         .target(

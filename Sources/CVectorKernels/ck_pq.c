@@ -43,3 +43,22 @@ void ck_pq_adc_u8_gather(const float *lut, const uint8_t *const *rows, size_t n,
         out[r] = adc_row(lut, rows[r], m);
     }
 }
+
+/* Lookup table of dot products: out[j*256 + c] = sum_d q[j*dsub + d] * centroids_t[(j*dsub + d)*256 + c].
+ * The centroids are stored transposed per subspace ([m][dsub][256]) so the inner loop runs over 256
+ * contiguous centroids: an axpy the compiler vectorises; target_clones picks AVX-512/AVX2 at load time. */
+#if defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+void ck_pq_dot_table(const float *centroids_t, const float *q, size_t m, size_t dsub, float *out) {
+    /* j < m, d < dsub: q[j*dsub + d] is inside q[m*dsub]; row (j*dsub + d) of centroids_t has 256 floats. */
+    for (size_t j = 0; j < m; j++) {
+        float *row = out + j * CK_PQ_KSUB;
+        for (size_t c = 0; c < CK_PQ_KSUB; c++) row[c] = 0.0f;
+        for (size_t d = 0; d < dsub; d++) {
+            const float qd = q[j * dsub + d];
+            const float *centroid_column = centroids_t + (j * dsub + d) * CK_PQ_KSUB;
+            for (size_t c = 0; c < CK_PQ_KSUB; c++) row[c] += qd * centroid_column[c];
+        }
+    }
+}

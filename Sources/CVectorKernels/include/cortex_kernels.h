@@ -101,6 +101,9 @@ void ck_l2sq_s8_gather(const int8_t *q, const int8_t *const *rows, size_t n, siz
 void ck_pq_adc_u8(const float *lut, const uint8_t *codes, size_t n, size_t m, float *out);
 /** ADC for n scattered code rows (each uint8[m]); prefetches the following rows. */
 void ck_pq_adc_u8_gather(const float *lut, const uint8_t *const *rows, size_t n, size_t m, float *out);
+/** PQ lookup table of dot products, out[j][c] = q_j · centroid_jc, from centroids transposed per
+ *  subspace: centroids_t is float [m][dsub][256]; q is float [m*dsub]; out is float [m][256]. */
+void ck_pq_dot_table(const float *centroids_t, const float *q, size_t m, size_t dsub, float *out);
 
 /* ---- explicit variants (tests, benchmarks) ------------------------------------------------ */
 

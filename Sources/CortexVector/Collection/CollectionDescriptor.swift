@@ -26,10 +26,14 @@ public struct CollectionConfiguration: Sendable, Equatable {
     /// Default candidate list size while searching (a query may override it).
     public var efSearch: Int
     public var quantization: VectorQuantization
+    /// Product-quantization sub-quantizers (code bytes per vector), or nil for none.
+    /// When set, the search navigates on PQ codes once the collection has
+    /// ``VectorLimits/pqTrainingCount`` vectors (it trains then), and re-ranks exactly.
+    public var pqSubquantizers: Int?
 
     public init(
         name: String, dimension: Int, metric: Metric = .cosine, m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64,
-        quantization: VectorQuantization? = nil
+        quantization: VectorQuantization? = nil, pqSubquantizers: Int? = nil
     ) {
         self.name = name
         self.dimension = dimension
@@ -38,6 +42,7 @@ public struct CollectionConfiguration: Sendable, Equatable {
         self.efConstruction = efConstruction
         self.efSearch = efSearch
         self.quantization = quantization ?? .defaultFor(dimension: dimension)
+        self.pqSubquantizers = pqSubquantizers
     }
 
     /// Checks every field against ``VectorLimits``; throws `.invalidInput` naming the field.
@@ -52,6 +57,11 @@ public struct CollectionConfiguration: Sendable, Equatable {
         }
         guard (1...VectorLimits.efMax).contains(efSearch) else {
             throw .invalidInput("ef_search must be 1-\(VectorLimits.efMax); got \(efSearch)")
+        }
+        if let pq = pqSubquantizers {
+            guard pq >= 1, pq <= dimension, dimension % pq == 0 else {
+                throw .invalidInput("pq_m must divide the dimension \(dimension); got \(pq)")
+            }
         }
     }
 }
@@ -75,6 +85,7 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         writer.writeVarUInt(UInt64(configuration.efConstruction))
         writer.writeVarUInt(UInt64(configuration.efSearch))
         writer.write(configuration.quantization.rawValue)
+        writer.writeVarUInt(UInt64(configuration.pqSubquantizers ?? 0))
         writer.writeVarInt(createdAt)
     }
 
@@ -91,6 +102,8 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         guard let quantization = VectorQuantization(rawValue: quantizationName) else {
             throw .corrupt("collection \(name): unknown quantization '\(quantizationName)'")
         }
+        let pq = try reader.readVarUInt()
+        guard pq <= dimension else { throw .corrupt("collection \(name): pq_m \(pq) > dimension \(dimension)") }
         let createdAt = try reader.readVarInt()
         guard id <= UInt32.max, dimension <= VectorLimits.dimensionMax, m <= VectorLimits.mMax,
               efConstruction <= VectorLimits.efMax, efSearch <= VectorLimits.efMax else {
@@ -98,7 +111,7 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         }
         let configuration = CollectionConfiguration(
             name: name, dimension: Int(dimension), metric: metric, m: Int(m), efConstruction: Int(efConstruction), efSearch: Int(efSearch),
-            quantization: quantization)
+            quantization: quantization, pqSubquantizers: pq == 0 ? nil : Int(pq))
         return CollectionDescriptor(id: UInt32(id), configuration: configuration, createdAt: createdAt)
     }
 }
@@ -112,6 +125,10 @@ public enum VectorLimits {
     public static let collectionNameByteCountMax = 128
     public static let recordIDByteCountMax = 256
     public static let batchCountMax = 100_000
+    /// Vectors a PQ collection must hold before its quantizer is trained (16 per centroid).
+    public static let pqTrainingCount = 4_096
+    /// Vectors sampled for PQ training.
+    public static let pqTrainingSampleMax = 25_600
 
     static func checkCollectionName(_ name: String) throws(CortexError) {
         let bytes = Array(name.utf8)

@@ -19,10 +19,14 @@ final class SnapshotCache: Sendable {
         let snapshotID = transaction.snapshotID
         if let cached = latest.withLock({ $0 }), cached.snapshotID == snapshotID { return cached }
         let state = try store.states.get(descriptor.id, in: transaction) ?? GraphState()
-        let layout = GraphLayout(dimension: descriptor.configuration.dimension, m: descriptor.configuration.m)
+        let layout = GraphLayout(
+            dimension: descriptor.configuration.dimension, m: descriptor.configuration.m,
+            pqSubquantizers: descriptor.configuration.pqSubquantizers ?? 0)
         let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: descriptor.id, layout: layout)
         let quantizer = try store.quantizers.get(descriptor.id, in: transaction)
-        let graph = SnapshotGraph(layout: layout, snapshotID: snapshotID, state: state, quantizer: quantizer, table: table)
+        let productQuantizer = try store.productQuantizers.get(descriptor.id, in: transaction)
+        let graph = SnapshotGraph(
+            layout: layout, snapshotID: snapshotID, state: state, quantizer: quantizer, productQuantizer: productQuantizer, table: table)
         latest.withLock { current in
             if current == nil || current!.snapshotID < snapshotID { current = graph }
         }

@@ -34,7 +34,9 @@ public struct VectorCollection: Sendable {
     }
 
     var configuration: CollectionConfiguration { descriptor.configuration }
-    var layout: GraphLayout { GraphLayout(dimension: configuration.dimension, m: configuration.m) }
+    var layout: GraphLayout {
+        GraphLayout(dimension: configuration.dimension, m: configuration.m, pqSubquantizers: configuration.pqSubquantizers ?? 0)
+    }
 
     // MARK: Validation
 
@@ -111,6 +113,7 @@ public struct VectorCollection: Sendable {
             try store.quantizers.put(fitted, for: id, in: &transaction)
             quantizer = fitted
         }
+        let productQuantizer = try store.productQuantizers.get(id, in: transaction)
         var summary = UpsertSummary(inserted: 0, updated: 0)
         for (record, vector) in zip(batch, vectors) {
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
@@ -122,6 +125,7 @@ public struct VectorCollection: Sendable {
             var inserter = HNSWInserter(
                 graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
                 levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D, quantizer: quantizer)
+            inserter.productQuantizer = productQuantizer
             let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!) }
             state = inserter.state
             let sequence = state.nextSequence
@@ -132,9 +136,31 @@ public struct VectorCollection: Sendable {
                 for: KeyPair(id, slot), in: &transaction)
             try store.order.put(slot, for: KeyPair(id, sequence), in: &transaction)
         }
+        if productQuantizer == nil, let pq = configuration.pqSubquantizers, state.liveCount >= UInt32(VectorLimits.pqTrainingCount) {
+            try trainProductQuantizer(subquantizers: pq, graph: graph, state: state, in: &transaction)
+        }
         try graph.flush(into: store.chunks, transaction: &transaction)
         try store.states.put(state, for: id, in: &transaction)
         return summary
+    }
+
+    /// Trains PQ on an even sample of the live vectors and encodes every slot
+    /// (deleted ones too, so the code arrays have no holes).
+    private func trainProductQuantizer(
+        subquantizers: Int, graph: MutableGraph, state: GraphState, in transaction: inout WriteTransaction
+    ) throws(CortexError) {
+        let dimension = configuration.dimension
+        let live = (0..<state.slotCount).filter { !graph.isDeleted($0) }
+        let step = max(1, live.count / VectorLimits.pqTrainingSampleMax)
+        let sample = stride(from: 0, to: live.count, by: step).map { index in
+            unsafe Array(UnsafeBufferPointer(start: graph.vector(live[index]), count: dimension))
+        }
+        let quantizer = ProductQuantizer.train(sample: sample, m: subquantizers, seed: UInt64(descriptor.id))
+        for slot in 0..<state.slotCount {
+            let codes = unsafe graph.mutableRecord(.pqCodes, index: slot).bindMemory(to: UInt8.self, capacity: subquantizers)
+            unsafe quantizer.encode(graph.vector(slot), into: codes)
+        }
+        try store.productQuantizers.put(quantizer, for: descriptor.id, in: &transaction)
     }
 
     /// Marks a slot deleted in the graph and drops its record rows (not its id row).
@@ -210,6 +236,15 @@ public struct VectorCollection: Sendable {
         _ query: UnsafePointer<Float>, in graph: SnapshotGraph, k: Int, ef: Int, scratch: SearchScratch
     ) -> [(distance: Float, slot: UInt32)] {
         let exact = unsafe FloatOracle(memory: graph, metric: configuration.metric, query: query)
+        if let productQuantizer = graph.productQuantizer {
+            var table = [Float](repeating: 0, count: productQuantizer.m * ProductQuantizer.centroidCount)
+            unsafe table.withUnsafeMutableBufferPointer { unsafe productQuantizer.lookupTable(for: query, metric: configuration.metric, into: $0.baseAddress!) }
+            let candidates = unsafe table.withUnsafeBufferPointer { buffer in
+                let oracle = unsafe ProductQuantizationOracle(memory: graph, metric: configuration.metric, table: buffer.baseAddress!)
+                return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), scratch: scratch)
+            }
+            return rerank(candidates, exact: exact, k: k)
+        }
         guard let quantizer = graph.quantizer else {
             return Array(HNSWSearch(memory: graph, oracle: exact).candidates(state: graph.state, ef: max(ef, k), scratch: scratch).prefix(k))
         }
@@ -220,6 +255,13 @@ public struct VectorCollection: Sendable {
                 memory: graph, metric: configuration.metric, query: buffer.baseAddress!, scaleSquared: quantizer.scale * quantizer.scale)
             return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), scratch: scratch)
         }
+        return rerank(candidates, exact: exact, k: k)
+    }
+
+    /// Exact float32 distances for the navigation's candidates; the k best.
+    private func rerank(
+        _ candidates: [(distance: Float, slot: UInt32)], exact: FloatOracle<SnapshotGraph>, k: Int
+    ) -> [(distance: Float, slot: UInt32)] {
         let reranked = candidates.map { (distance: exact.distance(to: $0.slot), slot: $0.slot) }
             .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.slot < $1.slot) }
         return Array(reranked.prefix(k))
@@ -322,7 +364,8 @@ extension VectorCollection {
     public var navigationBytesPerVector: Double {
         let layout = self.layout
         let upperLevelsPerNode = 1 / Double(configuration.m - 1)  // E[levels ≥ 1] for mL = 1/ln m
-        let representation = configuration.quantization == .int8 ? layout.codeStride : layout.vectorStride
+        let representation = configuration.pqSubquantizers
+            ?? (configuration.quantization == .int8 ? layout.codeStride : layout.vectorStride)
         return Double(layout.level0Stride + representation) + upperLevelsPerNode * Double(layout.upperStride)
     }
 }

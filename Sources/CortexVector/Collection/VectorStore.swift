@@ -8,7 +8,8 @@ public import CortexStorage
 /// `vector.state` id → ``GraphState``, `vector.chunks` (id, kind|level,
 /// chunk) → graph chunk, `vector.ids` (id, record id) → slot,
 /// `vector.records` (id, slot) → record, `vector.order` (id, sequence) → slot,
-/// `vector.quantizers` id → ``ScalarQuantizer`` (int8 collections).
+/// `vector.quantizers` id → ``ScalarQuantizer`` (int8 collections),
+/// `vector.pq` id → ``ProductQuantizer`` (PQ collections, once trained).
 public struct VectorStore: Sendable {
     public let environment: Environment
     let clock: any EpochClock
@@ -20,6 +21,7 @@ public struct VectorStore: Sendable {
     let records: Table<KeyPair<UInt32, UInt32>, StoredVectorRecord>
     let order: Table<KeyPair<UInt32, UInt64>, UInt32>
     let quantizers: Table<UInt32, ScalarQuantizer>
+    let productQuantizers: Table<UInt32, ProductQuantizer>
 
     /// Opens (creating on first use) the vector tables of `environment`.
     public init(environment: Environment, clock: any EpochClock = SystemEpochClock()) throws(CortexError) {
@@ -33,6 +35,7 @@ public struct VectorStore: Sendable {
         records = try environment.table("vector.records")
         order = try environment.table("vector.order")
         quantizers = try environment.table("vector.quantizers")
+        productQuantizers = try environment.table("vector.pq")
     }
 
     /// Creates a collection; `.conflict` if the name is taken.
@@ -78,6 +81,7 @@ public struct VectorStore: Sendable {
             try store.collections.delete(name, in: &transaction)
             try store.states.delete(id, in: &transaction)
             try store.quantizers.delete(id, in: &transaction)
+            try store.productQuantizers.delete(id, in: &transaction)
             try Self.removePrefix(store.chunks, id, in: &transaction)
             try Self.removePrefix(store.ids, id, in: &transaction)
             try Self.removePrefix(store.records, id, in: &transaction)

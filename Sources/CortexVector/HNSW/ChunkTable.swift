@@ -2,11 +2,11 @@
 /// upper levels 1…) of up to `capacity` chunks each, in one allocation, so a
 /// record lookup is two loads and no reference counting.
 ///
-/// Row index: vectors 0, level 0 1, upper level l at 1 + l (l ≤ 30), codes 32.
+/// Row index: vectors 0, level 0 1, upper level l at 1 + l (l ≤ 30), codes 32, PQ codes 33.
 @safe struct ChunkTable: @unchecked Sendable {
     // Invariant for @unchecked Sendable: owned by one SnapshotGraph (immutable
     // after it is built) or one MutableGraph (one writer); freed by `release()`.
-    static let rowCount = 33
+    static let rowCount = 34
     private(set) var capacity: Int
     private var storage: UnsafeMutablePointer<UnsafeRawPointer?>
 
@@ -22,6 +22,7 @@
         case .level0: 1
         case .upper: 1 + level
         case .codes: 32
+        case .pqCodes: 33
         }
     }
 
@@ -31,6 +32,7 @@
         case 0: (.vectors, 0)
         case 1: (.level0, 0)
         case 32: (.codes, 0)
+        case 33: (.pqCodes, 0)
         default: (.upper, row - 1)
         }
     }

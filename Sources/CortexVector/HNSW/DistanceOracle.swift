@@ -84,3 +84,34 @@ extension DistanceOracle {
         }
     }
 }
+
+/// Asymmetric PQ distances (ADC): the query stays float32; a node's distance
+/// is the sum of its `m` code bytes' entries in the query's lookup table.
+@safe struct ProductQuantizationOracle<Memory: GraphMemory>: DistanceOracle {
+    let memory: Memory
+    let metric: Metric
+    /// `[m][256]` entries (see ``ProductQuantizer/lookupTable(for:metric:into:)``).
+    let table: UnsafePointer<Float>
+
+    @inline(__always)
+    func row(_ slot: UInt32) -> UnsafeRawPointer { unsafe memory.record(.pqCodes, index: slot) }
+
+    @inline(__always)
+    func distance(toRow row: UnsafeRawPointer) -> Float {
+        var sum: Float = 0
+        unsafe ck_pq_adc_u8(table, row.assumingMemoryBound(to: UInt8.self), 1, memory.layout.pqSubquantizers, &sum)
+        return metric == .l2 ? sum : 1 - sum
+    }
+
+    @inline(__always)
+    func distances(
+        rows: UnsafeMutablePointer<UnsafeRawPointer?>, count: Int, into out: UnsafeMutablePointer<Float>,
+        ints: UnsafeMutablePointer<Int32>
+    ) {
+        let codeRows = unsafe UnsafeMutableRawPointer(rows).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+        unsafe ck_pq_adc_u8_gather(table, codeRows, count, memory.layout.pqSubquantizers, out)
+        if metric != .l2 {
+            for index in 0..<count { unsafe out[index] = 1 - out[index] }
+        }
+    }
+}

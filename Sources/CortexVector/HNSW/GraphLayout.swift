@@ -14,7 +14,8 @@
 /// - level l ≥ 1: `[u32 count][m × u32 neighbour slot]`, indexed by upperIndex,
 ///   one chunk array per level;
 /// - codes (collections navigated by int8): `[dimension] int8`, the vector
-///   quantized by the collection's ``ScalarQuantizer``.
+///   quantized by the collection's ``ScalarQuantizer``;
+/// - PQ codes (collections with PQ): `[pqSubquantizers] uint8`, one centroid index per subspace.
 struct GraphLayout: Sendable, Equatable {
     static let slotsPerChunkShift = 8
     static let slotsPerChunk = 1 << slotsPerChunkShift
@@ -27,12 +28,15 @@ struct GraphLayout: Sendable, Equatable {
     let m: Int
     /// Links per node on level 0.
     let m0: Int
+    /// PQ code bytes per vector (0 without PQ).
+    let pqSubquantizers: Int
 
-    init(dimension: Int, m: Int) {
+    init(dimension: Int, m: Int, pqSubquantizers: Int = 0) {
         precondition(dimension > 0 && m >= 2, "layout needs a positive dimension and m ≥ 2")
         self.dimension = dimension
         self.m = m
         self.m0 = 2 * m
+        self.pqSubquantizers = pqSubquantizers
     }
 
     var vectorStride: Int { dimension * MemoryLayout<Float>.size }
@@ -46,6 +50,7 @@ struct GraphLayout: Sendable, Equatable {
         case .level0: Self.slotsPerChunk * level0Stride
         case .upper: Self.slotsPerChunk * upperStride
         case .codes: Self.slotsPerChunk * codeStride
+        case .pqCodes: Self.slotsPerChunk * max(pqSubquantizers, 1)
         }
     }
 
@@ -55,6 +60,7 @@ struct GraphLayout: Sendable, Equatable {
         case .level0: level0Stride
         case .upper: upperStride
         case .codes: codeStride
+        case .pqCodes: pqSubquantizers
         }
     }
 }
@@ -65,6 +71,7 @@ enum ChunkKind: UInt32, Sendable, CaseIterable {
     case level0 = 2
     case upper = 3
     case codes = 4
+    case pqCodes = 5
 
     /// The second key component: kind in bits 8+, level (for `upper`) in bits 0–7.
     func keyComponent(level: Int = 0) -> UInt32 { rawValue << 8 | UInt32(level) }

@@ -67,13 +67,19 @@ extension GraphMemory {
     let state: GraphState
     /// Set for collections navigated by int8 codes (once they hold data).
     let quantizer: ScalarQuantizer?
+    /// Set for PQ collections once trained; takes precedence over `quantizer`.
+    let productQuantizer: ProductQuantizer?
     private let table: ChunkTable
 
-    init(layout: GraphLayout, snapshotID: Int, state: GraphState, quantizer: ScalarQuantizer?, table: ChunkTable) {
+    init(
+        layout: GraphLayout, snapshotID: Int, state: GraphState, quantizer: ScalarQuantizer?,
+        productQuantizer: ProductQuantizer?, table: ChunkTable
+    ) {
         self.layout = layout
         self.snapshotID = snapshotID
         self.state = state
         self.quantizer = quantizer
+        self.productQuantizer = productQuantizer
         self.table = table
     }
 

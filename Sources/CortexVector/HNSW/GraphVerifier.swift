@@ -63,9 +63,15 @@ struct GraphVerifier {
         guard Int(slotCount) - deleted == Int(state.liveCount) else {
             throw fail("\(Int(slotCount) - deleted) live slots; state says \(state.liveCount)")
         }
+        let lastChunk = Int(slotCount - 1) >> GraphLayout.slotsPerChunkShift
         if graph.quantizer != nil {
-            for chunk in 0...(Int(slotCount - 1) >> GraphLayout.slotsPerChunkShift) where unsafe graph.chunkBase(.codes, level: 0, chunk: chunk) == nil {
-                throw fail("code chunk \(chunk) is missing")
+            for chunk in 0...lastChunk where unsafe graph.chunkBase(.codes, level: 0, chunk: chunk) == nil {
+                throw fail("int8 code chunk \(chunk) is missing")
+            }
+        }
+        if graph.productQuantizer != nil {
+            for chunk in 0...lastChunk where unsafe graph.chunkBase(.pqCodes, level: 0, chunk: chunk) == nil {
+                throw fail("PQ code chunk \(chunk) is missing")
             }
         }
         return CollectionVerification(slotCount: Int(slotCount), liveCount: Int(state.liveCount), deletedCount: deleted, linkCount: links)

@@ -11,6 +11,8 @@ struct HNSWInserter {
     let levelSeed: UInt64
     /// When set, every inserted node also gets int8 codes.
     let quantizer: ScalarQuantizer?
+    /// When set, every inserted node also gets PQ codes.
+    var productQuantizer: ProductQuantizer?
     var state: GraphState
     let scratch = SearchScratch()
 
@@ -46,6 +48,10 @@ struct HNSWInserter {
         if let quantizer {
             let codes = unsafe graph.mutableRecord(.codes, index: slot).bindMemory(to: Int8.self, capacity: layout.dimension)
             unsafe quantizer.encode(vector, dimension: layout.dimension, into: codes)
+        }
+        if let productQuantizer {
+            let codes = unsafe graph.mutableRecord(.pqCodes, index: slot).bindMemory(to: UInt8.self, capacity: layout.pqSubquantizers)
+            unsafe productQuantizer.encode(vector, into: codes)
         }
         let header = unsafe graph.mutableRecord(.level0, index: slot)
         unsafe header.storeBytes(of: UInt32(level) << 16, as: UInt32.self)

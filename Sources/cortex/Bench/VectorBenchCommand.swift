@@ -18,6 +18,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Comma-separated ef values to sweep.") var ef = "16,32,64,128,256,512"
     @Option(name: .customLong("batch"), help: "Records per write transaction while building.") var batchSize = 10_000
     @Option(name: .long, help: "Navigation representation: int8 or none (default: int8 from 64 dimensions).") var quantization: String?
+    @Option(name: .customLong("pq-m"), help: "Navigate on product-quantization codes of this many bytes (must divide the dimension).") var pqM: Int?
     @Option(name: .long, help: "Query threads; with more than one, qps is queries per wall-clock second.") var threads = 1
     @Option(name: .customLong("max-queries"), help: "Use at most this many queries.") var maxQueries: Int?
     @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
@@ -45,7 +46,8 @@ struct VectorBenchCommand: AsyncParsableCommand {
             navigation = parsed
         }
         let configuration = CollectionConfiguration(
-            name: "bench", dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction, quantization: navigation)
+            name: "bench", dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction, quantization: navigation,
+            pqSubquantizers: pqM)
         let collection = try reportingErrors { () throws(CortexError) in try store.create(configuration) }
 
         let build = try buildCollection(collection, data: data)
