@@ -97,3 +97,32 @@ enum FloatReference {
         }
     }
 }
+
+@Suite struct ProductQuantizationTests {
+    @Test func pqTrainsAtTheThresholdAndKeepsRecallAfterRerank() throws {
+        var random = SeededGenerator.fromEnvironment()
+        let data = ClusteredData(count: VectorLimits.pqTrainingCount + 400, queryCount: 40, dimension: 32, clusters: 30, random: &random)
+        let fixture = try VectorFixture()
+        defer { fixture.engine.close() }
+        let collection = try fixture.store.create(CollectionConfiguration(
+            name: "pq", dimension: 32, metric: .l2, m: 12, efConstruction: 100, pqSubquantizers: 8))
+        _ = try collection.upsertSync((0..<2_000).map { VectorRecord(id: "r\($0)", vector: data.base[$0]) })
+        #expect(try collection.verify().navigation == "float32", "not trained below \(VectorLimits.pqTrainingCount) vectors")
+        for start in stride(from: 2_000, to: data.base.count, by: 1_000) {
+            _ = try collection.upsertSync((start..<min(start + 1_000, data.base.count)).map { VectorRecord(id: "r\($0)", vector: data.base[$0]) })
+        }
+        #expect(try collection.verify().navigation == "pq")
+        var total = 0.0
+        for query in data.queries {
+            let hits = try collection.query(query, k: 10, ef: 128)
+            total += recall(hits.map(\.id), data.groundTruth(query, k: 10, metric: .l2))
+        }
+        let mean = total / Double(data.queries.count)
+        #expect(mean >= 0.95, "seed \(random.seed): recall@10 after re-rank \(mean)")
+        let budget: Double = 8 + 8 * 12 + 8 + 5  // level-0 record, 8 code bytes, upper-level share
+        #expect(collection.navigationBytesPerVector < budget)
+        #expect(throws: CortexError.invalidInput("pq_m must divide the dimension 32; got 5")) {
+            try fixture.store.create(CollectionConfiguration(name: "bad", dimension: 32, pqSubquantizers: 5))
+        }
+    }
+}

@@ -3,6 +3,8 @@ import CortexStorage
 
 /// What ``VectorCollection/verify()`` checked.
 public struct CollectionVerification: Sendable, Equatable {
+    /// What the search navigates on now: `float32`, `int8` or `pq`.
+    public var navigation: String
     public var slotCount: Int
     public var liveCount: Int
     public var deletedCount: Int
@@ -22,7 +24,7 @@ struct GraphVerifier {
         func fail(_ message: String) -> CortexError { .corrupt("collection '\(name)': \(message)") }
         if slotCount == 0 {
             guard state.entryPoint == GraphLayout.noNode else { throw fail("empty graph has entry point \(state.entryPoint)") }
-            return CollectionVerification(slotCount: 0, liveCount: 0, deletedCount: 0, linkCount: 0)
+            return CollectionVerification(navigation: navigation, slotCount: 0, liveCount: 0, deletedCount: 0, linkCount: 0)
         }
         guard state.entryPoint < slotCount else { throw fail("entry point \(state.entryPoint) ≥ slot count \(slotCount)") }
         guard graph.nodeLevel(state.entryPoint) == Int(state.maxLevel) else {
@@ -74,6 +76,11 @@ struct GraphVerifier {
                 throw fail("PQ code chunk \(chunk) is missing")
             }
         }
-        return CollectionVerification(slotCount: Int(slotCount), liveCount: Int(state.liveCount), deletedCount: deleted, linkCount: links)
+        return CollectionVerification(
+            navigation: navigation, slotCount: Int(slotCount), liveCount: Int(state.liveCount), deletedCount: deleted, linkCount: links)
+    }
+
+    private var navigation: String {
+        graph.productQuantizer != nil ? "pq" : (graph.quantizer != nil ? "int8" : "float32")
     }
 }
