@@ -7,6 +7,8 @@ import Synchronization
 /// chunk keys, so it happens once per committed change, not per query).
 final class SnapshotCache: Sendable {
     private let latest = Mutex<SnapshotGraph?>(nil)
+    /// Filters evaluated recently, per snapshot.
+    let filters = FilterCache()
     /// Scratch buffers reused across queries (one per concurrent query).
     private let scratchPool = Mutex<[SearchScratch]>([])
 

@@ -204,8 +204,12 @@ public struct VectorCollection: Sendable {
         Int((try store.states.get(descriptor.id, in: store.environment) ?? GraphState()).liveCount)
     }
 
-    /// The `k` nearest live records to `vector`, closest first.
-    public func query(_ vector: [Float], k: Int, ef: Int? = nil) throws(CortexError) -> [SearchHit] {
+    /// The `k` nearest live records to `vector` that pass `filter`, closest first.
+    ///
+    /// Unfiltered and broad filters search the graph; a filter that matches
+    /// few records (≤ 20 % of them, or ≤ 2,048) is answered exactly over the
+    /// matching set, so recall does not depend on selectivity.
+    public func query(_ vector: [Float], k: Int, ef: Int? = nil, filter: RecordFilter? = nil) throws(CortexError) -> [SearchHit] {
         guard (1...VectorLimits.kMax).contains(k) else { throw .invalidInput("k must be 1-\(VectorLimits.kMax); got \(k)") }
         let ef = ef ?? configuration.efSearch
         guard (1...VectorLimits.efMax).contains(ef) else { throw .invalidInput("ef must be 1-\(VectorLimits.efMax); got \(ef)") }
@@ -213,9 +217,15 @@ public struct VectorCollection: Sendable {
         let collection = self
         return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [SearchHit] in
             let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            var allowed: SlotSet?
+            if let filter, !filter.isEmpty {
+                let set = try collection.matchingSlots(filter, in: transaction, graph: graph)
+                guard set.count > 0 else { return [] }
+                allowed = set
+            }
             let scratch = collection.cache.takeScratch()
             let nearest = unsafe query.withUnsafeBufferPointer { buffer in
-                unsafe collection.nearest(buffer.baseAddress!, in: graph, k: k, ef: ef, scratch: scratch)
+                unsafe collection.nearest(buffer.baseAddress!, in: graph, k: k, ef: ef, allowed: allowed, scratch: scratch)
             }
             collection.cache.returnScratch(scratch)
             var hits: [SearchHit] = []
@@ -233,29 +243,81 @@ public struct VectorCollection: Sendable {
     /// The k nearest live slots: navigate (on int8 codes when the collection
     /// has them), then re-rank the ef candidates with exact float32 distances.
     private func nearest(
-        _ query: UnsafePointer<Float>, in graph: SnapshotGraph, k: Int, ef: Int, scratch: SearchScratch
+        _ query: UnsafePointer<Float>, in graph: SnapshotGraph, k: Int, ef requestedEF: Int, allowed: SlotSet?, scratch: SearchScratch
     ) -> [(distance: Float, slot: UInt32)] {
         let exact = unsafe FloatOracle(memory: graph, metric: configuration.metric, query: query)
+        var ef = requestedEF
+        if let allowed {
+            let live = max(Int(graph.state.liveCount), 1)
+            if allowed.count <= max(2_048, live / 5) { return exactNearest(exact, among: allowed, k: k) }
+            // A broad filter: widen the beam by the inverse selectivity so ef results still pass it.
+            ef = min(VectorLimits.efMax, (requestedEF * live + allowed.count - 1) / allowed.count)
+        }
         if let productQuantizer = graph.productQuantizer {
             var table = [Float](repeating: 0, count: productQuantizer.m * ProductQuantizer.centroidCount)
             unsafe table.withUnsafeMutableBufferPointer { unsafe productQuantizer.lookupTable(for: query, metric: configuration.metric, into: $0.baseAddress!) }
             let candidates = unsafe table.withUnsafeBufferPointer { buffer in
                 let oracle = unsafe ProductQuantizationOracle(memory: graph, metric: configuration.metric, table: buffer.baseAddress!)
-                return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), scratch: scratch)
+                return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), allowed: allowed, scratch: scratch)
             }
             return rerank(candidates, exact: exact, k: k)
         }
         guard let quantizer = graph.quantizer else {
-            return Array(HNSWSearch(memory: graph, oracle: exact).candidates(state: graph.state, ef: max(ef, k), scratch: scratch).prefix(k))
+            return Array(HNSWSearch(memory: graph, oracle: exact)
+                .candidates(state: graph.state, ef: max(ef, k), allowed: allowed, scratch: scratch).prefix(k))
         }
         var codes = [Int8](repeating: 0, count: configuration.dimension)
         unsafe codes.withUnsafeMutableBufferPointer { unsafe quantizer.encode(query, dimension: configuration.dimension, into: $0.baseAddress!) }
         let candidates = unsafe codes.withUnsafeBufferPointer { buffer in
             let oracle = unsafe Int8Oracle(
                 memory: graph, metric: configuration.metric, query: buffer.baseAddress!, scaleSquared: quantizer.scale * quantizer.scale)
-            return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), scratch: scratch)
+            return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), allowed: allowed, scratch: scratch)
         }
         return rerank(candidates, exact: exact, k: k)
+    }
+
+    /// Exact k nearest among `allowed` (brute force with the gathered float32 kernel).
+    private func exactNearest(_ exact: FloatOracle<SnapshotGraph>, among allowed: SlotSet, k: Int) -> [(distance: Float, slot: UInt32)] {
+        var best = DistanceHeap(isMax: true, capacity: k + 1)
+        defer { best.release() }
+        let chunk = SearchScratch.rowCapacity
+        let rows = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: chunk)
+        let distances = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        let ints = UnsafeMutablePointer<Int32>.allocate(capacity: chunk)
+        defer {
+            unsafe rows.deallocate()
+            unsafe distances.deallocate()
+            unsafe ints.deallocate()
+        }
+        var start = 0
+        while start < allowed.count {
+            let count = min(chunk, allowed.count - start)
+            for index in 0..<count { unsafe rows[index] = exact.row(allowed.slots[start + index]) }
+            unsafe exact.distances(rows: rows, count: count, into: distances, ints: ints)
+            for index in 0..<count {
+                let distance = unsafe distances[index]
+                guard best.count < k || distance < best.topDistance else { continue }
+                best.push(distance, allowed.slots[start + index])
+                if best.count > k { best.pop() }
+            }
+            start += count
+        }
+        return best.sortedAscending()
+    }
+
+    /// The live slots passing `filter` in this snapshot (cached per snapshot and filter).
+    func matchingSlots(
+        _ filter: RecordFilter, in transaction: borrowing ReadTransaction, graph: SnapshotGraph
+    ) throws(CortexError) -> SlotSet {
+        if let cached = cache.filters.lookup(snapshotID: graph.snapshotID, filter: filter) { return cached }
+        var slots: [UInt32] = []
+        try store.records.forEach(in: transaction, prefix: descriptor.id) { key, record in
+            if filter.matches(record) { slots.append(key.second) }
+            return true
+        }
+        let set = SlotSet(slots: slots, slotCount: Int(graph.state.slotCount))
+        cache.filters.store(snapshotID: graph.snapshotID, filter: filter, set: set)
+        return set
     }
 
     /// Exact float32 distances for the navigation's candidates; the k best.
@@ -367,5 +429,52 @@ extension VectorCollection {
         let representation = configuration.pqSubquantizers
             ?? (configuration.quantization == .int8 ? layout.codeStride : layout.vectorStride)
         return Double(layout.level0Stride + representation) + upperLevelsPerNode * Double(layout.upperStride)
+    }
+}
+
+extension VectorCollection {
+    /// Records passing `filter`, in insertion order, skipping `offset`, at most `limit`.
+    public func get(filter: RecordFilter, offset: Int = 0, limit: Int = 100, includeVectors: Bool = false) throws(CortexError) -> [VectorRecord] {
+        guard offset >= 0, (0...VectorLimits.batchCountMax).contains(limit) else {
+            throw .invalidInput("offset must be ≥ 0 and limit 0-\(VectorLimits.batchCountMax); got \(offset) and \(limit)")
+        }
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            let allowed = try collection.matchingSlots(filter, in: transaction, graph: graph)
+            var skipped = 0
+            var found: [VectorRecord] = []
+            var failure: CortexError?
+            guard limit > 0, allowed.count > offset else { return [] }
+            try collection.store.order.forEach(in: transaction, prefix: collection.descriptor.id) { _, slot in
+                guard allowed.contains(slot) else { return true }
+                guard skipped >= offset else {
+                    skipped += 1
+                    return true
+                }
+                do throws(CortexError) {
+                    guard let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else {
+                        failure = .corrupt("collection '\(collection.configuration.name)': slot \(slot) has no record")
+                        return false
+                    }
+                    let vector = includeVectors
+                        ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: collection.configuration.dimension)) : []
+                    found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
+                } catch {
+                    failure = error
+                    return false
+                }
+                return found.count < limit
+            }
+            if let failure { throw failure }
+            return found
+        }
+    }
+
+    /// Deletes every record passing `filter` (an empty filter is refused: use ids); returns how many.
+    public func deleteSync(filter: RecordFilter) throws(CortexError) -> Int {
+        guard !filter.isEmpty else { throw .invalidInput("delete needs ids or a non-empty filter") }
+        let ids = try get(filter: filter, limit: VectorLimits.batchCountMax).map(\.id)
+        return try deleteSync(ids: ids)
     }
 }

@@ -39,10 +39,11 @@ struct HNSWSearch<Memory: GraphMemory, Oracle: DistanceOracle> {
 
     /// Beam search on `level` from `entries`, keeping the `ef` closest in
     /// `scratch.results` (a max-heap). With `skipDeleted`, deleted nodes are
-    /// traversed but never returned.
+    /// traversed but never returned; with `allowed` (a bitset over slots that
+    /// excludes deleted ones), only allowed nodes are returned.
     func searchLayer(
         entries: [(distance: Float, slot: UInt32)], ef: Int, level: Int,
-        slotCount: Int, skipDeleted: Bool, scratch: SearchScratch
+        slotCount: Int, skipDeleted: Bool, allowed: SlotSet? = nil, scratch: SearchScratch
     ) {
         // Work on local copies of the scratch structs (they hold only pointers and
         // counts): class-property access in the loop would pay exclusivity checks.
@@ -57,9 +58,13 @@ struct HNSWSearch<Memory: GraphMemory, Oracle: DistanceOracle> {
         visited.reset(slotCount: slotCount)
         candidates.removeAll()
         results.removeAll()
+        @inline(__always) func returnable(_ slot: UInt32) -> Bool {
+            if let allowed { return allowed.contains(slot) }
+            return !skipDeleted || !memory.isDeleted(slot)
+        }
         for entry in entries where visited.insert(entry.slot) {
             candidates.push(entry.distance, entry.slot)
-            if !skipDeleted || !memory.isDeleted(entry.slot) { results.push(entry.distance, entry.slot) }
+            if returnable(entry.slot) { results.push(entry.distance, entry.slot) }
         }
         let rowPointers = unsafe scratch.rowPointers
         let rowSlots = unsafe scratch.rowSlots
@@ -82,7 +87,7 @@ struct HNSWSearch<Memory: GraphMemory, Oracle: DistanceOracle> {
                 guard results.count < ef || candidateDistance < lowerBound else { continue }
                 let slot = unsafe rowSlots[index]
                 candidates.push(candidateDistance, slot)
-                if !skipDeleted || !memory.isDeleted(slot) {
+                if returnable(slot) {
                     results.push(candidateDistance, slot)
                     if results.count > ef { results.pop() }
                 }
@@ -114,10 +119,11 @@ struct HNSWSearch<Memory: GraphMemory, Oracle: DistanceOracle> {
     }
 
     /// The `ef` best live candidates on level 0 after a greedy descent (approximate distances).
-    func candidates(state: GraphState, ef: Int, scratch: SearchScratch) -> [(distance: Float, slot: UInt32)] {
+    func candidates(state: GraphState, ef: Int, allowed: SlotSet? = nil, scratch: SearchScratch) -> [(distance: Float, slot: UInt32)] {
         guard state.entryPoint != GraphLayout.noNode else { return [] }
         let entry = descend(state: state, to: 0)
-        searchLayer(entries: [entry], ef: ef, level: 0, slotCount: Int(state.slotCount), skipDeleted: true, scratch: scratch)
+        searchLayer(
+            entries: [entry], ef: ef, level: 0, slotCount: Int(state.slotCount), skipDeleted: true, allowed: allowed, scratch: scratch)
         return scratch.results.sortedAscending()
     }
 }
