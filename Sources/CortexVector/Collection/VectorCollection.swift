@@ -115,27 +115,28 @@ public struct VectorCollection: Sendable {
         }
         let productQuantizer = try store.productQuantizers.get(id, in: transaction)
         var summary = UpsertSummary(inserted: 0, updated: 0)
+        // One inserter (and one scratch space) for the whole batch; the state travels with it.
+        var inserter = HNSWInserter(
+            graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
+            levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D, quantizer: quantizer)
+        inserter.productQuantizer = productQuantizer
         for (record, vector) in zip(batch, vectors) {
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
-                try removeRecord(slot: oldSlot, graph: graph, state: &state, in: &transaction)
+                try removeRecord(slot: oldSlot, graph: graph, state: &inserter.state, in: &transaction)
                 summary.updated += 1
             } else {
                 summary.inserted += 1
             }
-            var inserter = HNSWInserter(
-                graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
-                levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D, quantizer: quantizer)
-            inserter.productQuantizer = productQuantizer
             let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!) }
-            state = inserter.state
-            let sequence = state.nextSequence
-            state.nextSequence += 1
+            let sequence = inserter.state.nextSequence
+            inserter.state.nextSequence += 1
             try store.ids.put(slot, for: KeyPair(id, record.id), in: &transaction)
             try store.records.put(
                 StoredVectorRecord(id: record.id, sequence: sequence, metadata: record.metadata, document: record.document),
                 for: KeyPair(id, slot), in: &transaction)
             try store.order.put(slot, for: KeyPair(id, sequence), in: &transaction)
         }
+        state = inserter.state
         if productQuantizer == nil, let pq = configuration.pqSubquantizers, state.liveCount >= UInt32(VectorLimits.pqTrainingCount) {
             try trainProductQuantizer(subquantizers: pq, graph: graph, state: state, in: &transaction)
         }
