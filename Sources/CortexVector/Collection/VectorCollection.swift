@@ -107,27 +107,24 @@ public struct VectorCollection: Sendable {
         var state = try store.states.get(id, in: transaction) ?? GraphState()
         let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
         let graph = MutableGraph(layout: layout, collectionID: id, table: table)
-        var quantizer = try store.quantizers.get(id, in: transaction)
-        if quantizer == nil, configuration.quantization == .int8, !vectors.isEmpty {
+        if configuration.quantization == .int8, !vectors.isEmpty, try store.quantizers.get(id, in: transaction) == nil {
             let fitted = ScalarQuantizer.fit(vectors, metric: configuration.metric, dimension: configuration.dimension)
             try store.quantizers.put(fitted, for: id, in: &transaction)
-            quantizer = fitted
         }
         let productQuantizer = try store.productQuantizers.get(id, in: transaction)
         var summary = UpsertSummary(inserted: 0, updated: 0)
         // One inserter (and one scratch space) for the whole batch; the state travels with it.
-        var inserter = HNSWInserter(
-            graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
-            levelSeed: UInt64(id) &* 0x2545_F491_4F6C_DD1D, quantizer: quantizer)
-        inserter.productQuantizer = productQuantizer
+        var inserter = try makeInserter(graph: graph, state: state, in: transaction)
         for (record, vector) in zip(batch, vectors) {
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
-                try removeRecord(slot: oldSlot, graph: graph, state: &inserter.state, in: &transaction)
+                try removeRecord(slot: oldSlot, inserter: &inserter, in: &transaction)
                 summary.updated += 1
             } else {
                 summary.inserted += 1
             }
-            let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!) }
+            let free = try store.freeSlots.first(in: transaction, range: .from(KeyPair(id, 0), through: KeyPair(id, UInt32.max)))?.key
+            if let free { try store.freeSlots.delete(free, in: &transaction) }
+            let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!, reusing: free?.second) }
             let sequence = inserter.state.nextSequence
             inserter.state.nextSequence += 1
             try store.ids.put(slot, for: KeyPair(id, record.id), in: &transaction)
@@ -164,16 +161,32 @@ public struct VectorCollection: Sendable {
         try store.productQuantizers.put(quantizer, for: descriptor.id, in: &transaction)
     }
 
-    /// Marks a slot deleted in the graph and drops its record rows (not its id row).
-    private func removeRecord(slot: UInt32, graph: MutableGraph, state: inout GraphState, in transaction: inout WriteTransaction) throws(CortexError) {
+    /// Marks a slot deleted, repairs its neighbours' links, drops its record
+    /// rows (not its id row) and files the slot for reuse.
+    private func removeRecord(slot: UInt32, inserter: inout HNSWInserter, in transaction: inout WriteTransaction) throws(CortexError) {
         let id = descriptor.id
         if let record = try store.records.get(KeyPair(id, slot), in: transaction) {
             try store.order.delete(KeyPair(id, record.sequence), in: &transaction)
         }
         try store.records.delete(KeyPair(id, slot), in: &transaction)
-        let header = unsafe graph.mutableRecord(.level0, index: slot)
+        let header = unsafe inserter.graph.mutableRecord(.level0, index: slot)
         unsafe header.storeBytes(of: header.load(as: UInt32.self) | GraphLayout.deletedFlag, as: UInt32.self)
-        state.liveCount -= 1
+        inserter.state.liveCount -= 1
+        inserter.repairNeighbours(ofDeleted: slot)
+        // The entry point keeps routing searches even when deleted, so it is never reused.
+        if slot != inserter.state.entryPoint {
+            try store.freeSlots.put(EmptyValue(), for: KeyPair(id, slot), in: &transaction)
+        }
+    }
+
+    /// An inserter over `graph` for this collection's settings.
+    private func makeInserter(graph: MutableGraph, state: GraphState, in transaction: borrowing WriteTransaction) throws(CortexError) -> HNSWInserter {
+        var inserter = HNSWInserter(
+            graph: graph, metric: configuration.metric, efConstruction: configuration.efConstruction, state: state,
+            levelSeed: UInt64(descriptor.id) &* 0x2545_F491_4F6C_DD1D,
+            quantizer: try store.quantizers.get(descriptor.id, in: transaction))
+        inserter.productQuantizer = try store.productQuantizers.get(descriptor.id, in: transaction)
+        return inserter
     }
 
     /// Deletes records by id; returns how many existed.
@@ -182,18 +195,19 @@ public struct VectorCollection: Sendable {
         let collection = self
         return try store.environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> Int in
             let id = collection.descriptor.id
-            var state = try collection.store.states.get(id, in: transaction) ?? GraphState()
+            let state = try collection.store.states.get(id, in: transaction) ?? GraphState()
             let table = try ChunkResolver.resolve(in: transaction, chunks: collection.store.chunks, collectionID: id, layout: collection.layout)
             let graph = MutableGraph(layout: collection.layout, collectionID: id, table: table)
+            var inserter = try collection.makeInserter(graph: graph, state: state, in: transaction)
             var removed = 0
-            for recordID in Set(recordIDs) {
+            for recordID in Set(recordIDs).sorted() {
                 guard let slot = try collection.store.ids.get(KeyPair(id, recordID), in: transaction) else { continue }
-                try collection.removeRecord(slot: slot, graph: graph, state: &state, in: &transaction)
+                try collection.removeRecord(slot: slot, inserter: &inserter, in: &transaction)
                 try collection.store.ids.delete(KeyPair(id, recordID), in: &transaction)
                 removed += 1
             }
             try graph.flush(into: collection.store.chunks, transaction: &transaction)
-            try collection.store.states.put(state, for: id, in: &transaction)
+            try collection.store.states.put(inserter.state, for: id, in: &transaction)
             return removed
         }
     }
@@ -371,6 +385,14 @@ extension VectorCollection {
             guard idCount == report.liveCount else {
                 throw .corrupt("collection '\(collection.configuration.name)': \(idCount) ids for \(report.liveCount) live nodes")
             }
+            try collection.store.freeSlots.forEach(in: transaction, prefix: id) { key, _ in
+                guard key.second < graph.state.slotCount, graph.isDeleted(key.second), key.second != graph.state.entryPoint else {
+                    failure = .corrupt("collection '\(collection.configuration.name)': free slot \(key.second) is live, the entry point or out of range")
+                    return false
+                }
+                return true
+            }
+            if let failure { throw failure }
             let recordCount = try collection.store.records.count(in: transaction, prefix: id)
             guard recordCount == report.liveCount else {
                 throw .corrupt("collection '\(collection.configuration.name)': \(recordCount) records for \(report.liveCount) live nodes")

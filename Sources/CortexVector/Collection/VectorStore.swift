@@ -9,7 +9,8 @@ public import CortexStorage
 /// chunk) → graph chunk, `vector.ids` (id, record id) → slot,
 /// `vector.records` (id, slot) → record, `vector.order` (id, sequence) → slot,
 /// `vector.quantizers` id → ``ScalarQuantizer`` (int8 collections),
-/// `vector.pq` id → ``ProductQuantizer`` (PQ collections, once trained).
+/// `vector.pq` id → ``ProductQuantizer`` (PQ collections, once trained),
+/// `vector.free` (id, slot) → ∅: deleted, repaired slots waiting for reuse.
 public struct VectorStore: Sendable {
     public let environment: Environment
     let clock: any EpochClock
@@ -22,6 +23,7 @@ public struct VectorStore: Sendable {
     let order: Table<KeyPair<UInt32, UInt64>, UInt32>
     let quantizers: Table<UInt32, ScalarQuantizer>
     let productQuantizers: Table<UInt32, ProductQuantizer>
+    let freeSlots: Table<KeyPair<UInt32, UInt32>, EmptyValue>
 
     /// Opens (creating on first use) the vector tables of `environment`.
     public init(environment: Environment, clock: any EpochClock = SystemEpochClock()) throws(CortexError) {
@@ -36,6 +38,7 @@ public struct VectorStore: Sendable {
         order = try environment.table("vector.order")
         quantizers = try environment.table("vector.quantizers")
         productQuantizers = try environment.table("vector.pq")
+        freeSlots = try environment.table("vector.free")
     }
 
     /// Creates a collection; `.conflict` if the name is taken.
@@ -86,6 +89,7 @@ public struct VectorStore: Sendable {
             try Self.removePrefix(store.ids, id, in: &transaction)
             try Self.removePrefix(store.records, id, in: &transaction)
             try Self.removePrefix(store.order, id, in: &transaction)
+            try Self.removePrefix(store.freeSlots, id, in: &transaction)
             return id
         }
         environment.removeAttachment(SnapshotCache.attachmentKey(id))

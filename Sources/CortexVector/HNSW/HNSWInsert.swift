@@ -26,7 +26,7 @@ struct HNSWInserter {
         levelMultiplier = 1 / Foundation_log(Double(graph.layout.m))
     }
 
-    private var layout: GraphLayout { graph.layout }
+    var layout: GraphLayout { graph.layout }
 
     /// Construction navigates on exact vectors (graph quality), whatever the queries use.
     private func search(from query: UnsafePointer<Float>) -> HNSWSearch<MutableGraph, FloatOracle<MutableGraph>> {
@@ -34,16 +34,34 @@ struct HNSWInserter {
     }
 
     @inline(__always)
-    private func distance(_ vector: UnsafePointer<Float>, _ slot: UInt32) -> Float {
+    func distance(_ vector: UnsafePointer<Float>, _ slot: UInt32) -> Float {
         unsafe DistanceKernels.distance(metric, vector, graph.vector(slot), dimension: layout.dimension)
     }
 
-    /// Appends a node holding `vector` (already normalised for cosine) and links it; returns its slot.
-    mutating func insert(_ vector: UnsafePointer<Float>) -> UInt32 {
-        let slot = state.slotCount
-        state.slotCount += 1
+    /// Adds a node holding `vector` (already normalised for cosine) and links it; returns its slot.
+    ///
+    /// With `freeSlot` (a deleted slot whose neighbours were repaired) the node
+    /// reuses it, keeping its level and upper index, so churn does not grow the
+    /// graph; otherwise a new slot is appended.
+    mutating func insert(_ vector: UnsafePointer<Float>, reusing freeSlot: UInt32? = nil) -> UInt32 {
+        let slot: UInt32
+        let level: Int
+        var upperIndex = GraphLayout.noNode
+        if let freeSlot {
+            precondition(graph.isDeleted(freeSlot) && freeSlot != state.entryPoint, "slot \(freeSlot) is not free")
+            slot = freeSlot
+            level = graph.nodeLevel(slot)
+            upperIndex = graph.upperIndex(slot)
+        } else {
+            slot = state.slotCount
+            state.slotCount += 1
+            level = randomLevel(for: slot)
+            if level > 0 {
+                upperIndex = state.upperCount
+                state.upperCount += 1
+            }
+        }
         state.liveCount += 1
-        let level = randomLevel(for: slot)
         unsafe graph.mutableRecord(.vectors, index: slot).copyMemory(from: vector, byteCount: layout.vectorStride)
         if let quantizer {
             let codes = unsafe graph.mutableRecord(.codes, index: slot).bindMemory(to: Int8.self, capacity: layout.dimension)
@@ -53,12 +71,10 @@ struct HNSWInserter {
             let codes = unsafe graph.mutableRecord(.pqCodes, index: slot).bindMemory(to: UInt8.self, capacity: layout.pqSubquantizers)
             unsafe productQuantizer.encode(vector, into: codes)
         }
+        // Header: no links yet, the level, no flags (a reused slot is live again).
         let header = unsafe graph.mutableRecord(.level0, index: slot)
         unsafe header.storeBytes(of: UInt32(level) << 16, as: UInt32.self)
-        var upperIndex = GraphLayout.noNode
         if level > 0 {
-            upperIndex = state.upperCount
-            state.upperCount += 1
             for upperLevel in 1...level {
                 unsafe graph.mutableRecord(.upper, level: upperLevel, index: upperIndex).storeBytes(of: 0, as: UInt32.self)
             }
@@ -78,10 +94,13 @@ struct HNSWInserter {
         let topLevel = Int(state.maxLevel)
         var entry = search.descend(state: state, to: level)
         for currentLevel in stride(from: min(level, topLevel), through: 0, by: -1) {
+            // Deleted nodes still route the search but never become neighbours;
+            // a reused slot can be reached through old links, but never links to itself.
             search.searchLayer(
                 entries: [entry], ef: efConstruction, level: currentLevel,
-                slotCount: Int(state.slotCount), skipDeleted: false, scratch: scratch)
-            let candidates = scratch.results.sortedAscending()
+                slotCount: Int(state.slotCount), skipDeleted: true, scratch: scratch)
+            let candidates = scratch.results.sortedAscending().filter { $0.slot != slot }
+            guard !candidates.isEmpty else { continue }
             let selected = selectNeighbours(candidates, limit: layout.m)
             setNeighbours(slot, level: currentLevel, selected)
             for neighbour in selected { addBackLink(from: neighbour, to: slot, level: currentLevel) }
@@ -95,7 +114,7 @@ struct HNSWInserter {
 
     /// hnswlib's heuristic: keep a candidate only if it is closer to the base
     /// than to every neighbour kept so far (spreads links across directions).
-    private func selectNeighbours(_ candidates: [(distance: Float, slot: UInt32)], limit: Int) -> [UInt32] {
+    func selectNeighbours(_ candidates: [(distance: Float, slot: UInt32)], limit: Int) -> [UInt32] {
         guard candidates.count > limit else { return candidates.map(\.slot) }
         var kept: [UInt32] = []
         kept.reserveCapacity(limit)
@@ -134,7 +153,7 @@ struct HNSWInserter {
     }
 
     /// (header word pointer, first link pointer) of a node's list on `level`, made writable.
-    private func mutableLinks(_ slot: UInt32, level: Int) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt32>) {
+    func mutableLinks(_ slot: UInt32, level: Int) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt32>) {
         if level == 0 {
             let record = unsafe graph.mutableRecord(.level0, index: slot)
             return unsafe (record, (record + 8).bindMemory(to: UInt32.self, capacity: layout.m0))
@@ -143,12 +162,12 @@ struct HNSWInserter {
         return unsafe (record, (record + 4).bindMemory(to: UInt32.self, capacity: layout.m))
     }
 
-    private func readCount(_ header: UnsafeMutableRawPointer, level: Int) -> Int {
+    func readCount(_ header: UnsafeMutableRawPointer, level: Int) -> Int {
         let word = unsafe header.load(as: UInt32.self)
         return Int(level == 0 ? word & 0xFFFF : word)
     }
 
-    private func writeCount(_ header: UnsafeMutableRawPointer, _ count: Int, level: Int) {
+    func writeCount(_ header: UnsafeMutableRawPointer, _ count: Int, level: Int) {
         if level == 0 {
             let word = unsafe header.load(as: UInt32.self)
             unsafe header.storeBytes(of: (word & 0xFFFF_0000) | UInt32(count), as: UInt32.self)

@@ -2,16 +2,20 @@
 """Single-threaded anchor libraries on one vector dataset, as JSON lines (for compare.py).
 
   .venv-bench/bin/python tools/bench/vector/anchors.py --dataset bench-data/vector/clustered-384 \\
-        [--engines hnswlib,faiss-hnsw[,faiss-ivfpq]] [--ef 16,32,64,128,256,512] [--reps 3] \\
+        [--engines hnswlib,faiss-hnsw[,faiss-ivfpq][,chroma]] [--ef 16,32,64,128,256,512] [--reps 3] \\
         [--latency-queries 200] [--max-queries N] [--meta run.json] [--out anchors.jsonl]
 
 DIR holds TEXMEX files base.fvecs, query.fvecs, groundtruth.ivecs (exact top-k ids, 0-based),
 as written by make_data.sh; a bare name (tiny-384) is looked up under <repo>/bench-data/vector/.
 
-stdout: only JSON lines, one object per line, with exactly these keys:
+stdout: only JSON lines, one object per line, with these keys:
   {"engine", "phase": "build", "build_s", "build_wall_s", "bytes_per_vector_memory"}
   {"engine", "phase": "search", "ef", "recall@10", "qps", "qps_wall", "p50_ms", "p99_ms"}
-  engine: "hnswlib" | "faiss-hnsw" | "faiss-ivfpq" (for faiss-ivfpq "ef" carries nprobe).
+  engine: "hnswlib" | "faiss-hnsw" | "faiss-ivfpq" | "chroma".  Extra keys:
+    faiss-ivfpq: "ef" carries nprobe; build and search lines add "params" (nlist, m, bits,
+      compression, k_factor), the build line adds "bytes_per_vector_pq" (IVF-PQ part alone);
+    chroma: the build line adds "bytes_per_vector_disk" (its persist directory / n) and has
+      "bytes_per_vector_memory": null (not measured).
 Everything else (progress, dataset, library versions, load average) goes to stderr and, with
 --meta FILE, into one JSON file.
 
@@ -26,6 +30,13 @@ Definitions (same as shared/bench/vector/RESULTS.md):
   * qps = queries per CPU-second of the process, qps_wall = queries per wall second, for the whole
     query set sent as ONE batch call (hnswlib knn_query(num_threads=1), faiss index.search);
     median of --reps repetitions.  On a shared machine qps (CPU) is the steady number.
+  * chroma (embedded PersistentClient, its HNSW is an hnswlib fork behind a Rust core) is measured
+    the way an application uses it: ONE collection.query(query_embeddings=[q], n_results=10,
+    include=[]) per query, so its qps includes the per-call API overhead (~1 ms).  Collection:
+    hnsw:space=ip, M=16, construction_ef=200, num_threads=1; added in batches of --chroma-batch
+    (5,000) with ids "0".."n-1".  ef_search is changed with modify() and the client is re-created
+    per ef (chroma 1.5.9 persists a modified ef_search but keeps using the old one in the loaded
+    index).  p50/p99 = the first --latency-queries calls of the last timed pass.
   * recall@10 = |returned 10 ∩ groundtruth top-10| / 10, averaged over the queries (batch result).
   * p50_ms / p99_ms: a separate pass, one call per query over the first --latency-queries queries,
     wall time of each call (includes the Python call overhead, ~µs).
@@ -37,11 +48,13 @@ os.environ["OMP_NUM_THREADS"] = "1"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import shutil  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -54,7 +67,7 @@ M = 16
 EFC = 200
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-ENGINES = ("hnswlib", "faiss-hnsw", "faiss-ivfpq")
+ENGINES = ("hnswlib", "faiss-hnsw", "faiss-ivfpq", "chroma")
 
 _out_file = None
 
@@ -133,12 +146,19 @@ def latencies_ms(one, xq, nlat):
     return float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
 
-def emit_build(engine, cpu, wall, nbytes, n):
+def emit_build(engine, cpu, wall, nbytes, n, **extra):
     emit({"engine": engine, "phase": "build", "build_s": round(cpu, 3), "build_wall_s": round(wall, 3),
-          "bytes_per_vector_memory": round(nbytes / n, 1)})
+          "bytes_per_vector_memory": None if nbytes is None else round(nbytes / n, 1), **extra})
 
 
-def search_sweep(engine, params, set_param, batch, one, xq, gt, a):
+def emit_search(engine, p, I, gt, nq, cpu, wall, p50, p99, **extra):
+    emit({"engine": engine, "phase": "search", "ef": p, "recall@10": round(recall_at_10(I, gt), 4),
+          "qps": round(nq / cpu, 1) if cpu > 0 else None, "qps_wall": round(nq / wall, 1),
+          "p50_ms": None if p50 is None else round(p50, 4), "p99_ms": None if p99 is None else round(p99, 4),
+          **extra})
+
+
+def search_sweep(engine, params, set_param, batch, one, xq, gt, a, extra=None):
     """For each value of the search knob: batch timing (median of reps), recall, latency pass."""
     nlat = min(a.latency_queries, len(xq))
     set_param(params[0])
@@ -147,9 +167,7 @@ def search_sweep(engine, params, set_param, batch, one, xq, gt, a):
         set_param(p)
         I, cpu, wall = timed(lambda: batch(xq), a.reps)
         p50, p99 = latencies_ms(one, xq, nlat) if nlat else (None, None)
-        emit({"engine": engine, "phase": "search", "ef": p, "recall@10": round(recall_at_10(I, gt), 4),
-              "qps": round(len(xq) / cpu, 1) if cpu > 0 else None, "qps_wall": round(len(xq) / wall, 1),
-              "p50_ms": None if p50 is None else round(p50, 4), "p99_ms": None if p99 is None else round(p99, 4)})
+        emit_search(engine, p, I, gt, len(xq), cpu, wall, p50, p99, **(extra or {}))
 
 
 # ------------------------------------------------------------------ engines
@@ -213,16 +231,124 @@ def run_faiss_ivfpq(xb, xq, gt, a, tmp):
     _, cpu, wall = timed_once(build)
     total = len(faiss.serialize_index(index))
     pq_only = len(faiss.serialize_index(ivf))
-    log("  faiss-ivfpq: IVF%d,PQ%d (%dx) + RefineFlat, k_factor %d; IVF-PQ part alone %.1f B/vector"
-        % (nlist, msub, a.pq_ratio, a.k_factor, pq_only / n))
-    emit_build("faiss-ivfpq", cpu, wall, total, n)
+    params = "nlist=%d m=%d nbits=8 (%dx) k_factor=%d" % (nlist, msub, a.pq_ratio, a.k_factor)
+    log("  faiss-ivfpq: IVF%d,PQ%dx8 (%dx) + RefineFlat, k_factor %d (rerank %d), ntrain %d; "
+        "IVF-PQ part alone %.1f B/vector" % (nlist, msub, a.pq_ratio, a.k_factor, a.k_factor * K, ntrain, pq_only / n))
+    emit_build("faiss-ivfpq", cpu, wall, total, n, bytes_per_vector_pq=round(pq_only / n, 1), params=params)
     index.k_factor = a.k_factor
     ivf = faiss.downcast_index(index.base_index)
 
     def set_nprobe(p):
         ivf.nprobe = p
     search_sweep("faiss-ivfpq", a.nprobe, set_nprobe, lambda q: index.search(q, K)[1],
-                 lambda q: index.search(q, K), xq, gt, a)
+                 lambda q: index.search(q, K), xq, gt, a, extra={"params": params})
+    return {"params": params, "ntrain": int(ntrain)}
+
+
+def dir_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def run_chroma(xb, xq, gt, a, tmp):
+    """ChromaDB embedded PersistentClient; one collection.query() per query (see the docstring)."""
+    import chromadb
+    from chromadb.config import Settings
+    n, d = xb.shape
+    path = tempfile.mkdtemp(prefix="chroma-", dir=tmp)
+    settings = Settings(anonymized_telemetry=False, allow_reset=True)
+
+    def open_client():
+        return chromadb.PersistentClient(path=path, settings=settings)
+
+    def close(client):
+        try:
+            client.clear_system_cache()  # drops the cached segments (loaded HNSW) of this path
+        except Exception as e:  # noqa: BLE001
+            log("  chroma: clear_system_cache failed: %r" % (e,))
+        gc.collect()
+
+    client = open_client()
+    meta = {"hnsw:space": "ip", "hnsw:M": M, "hnsw:construction_ef": EFC, "hnsw:search_ef": a.ef[0],
+            "hnsw:num_threads": 1}
+    col = client.create_collection(name="bench", metadata=meta, embedding_function=None)
+    bs = min(a.chroma_batch, client.get_max_batch_size())
+    ids = [str(i) for i in range(n)]
+    batch_walls = []
+
+    def add_all():
+        for s in range(0, n, bs):
+            w0 = time.perf_counter()
+            col.add(ids=ids[s:s + bs], embeddings=xb[s:s + bs])
+            batch_walls.append(time.perf_counter() - w0)
+    _, cpu, wall = timed_once(add_all)
+    # the first query pays for anything the add path left to do lazily (not part of build_s)
+    _, fq_cpu, fq_wall = timed_once(lambda: col.query(query_embeddings=[xq[0]], n_results=K, include=[]))
+    count = col.count()
+    if count != n:
+        raise SystemExit("chroma: collection holds %d vectors after adding %d" % (count, n))
+    del col
+    close(client)
+    del client
+    gc.collect()
+    disk = dir_bytes(path)  # after the client is closed, so the HNSW files are flushed
+    cfg = {"space": "ip", "M": M, "construction_ef": EFC, "num_threads": 1, "batch": bs}
+    log("  chroma: %d adds of <= %d, wall per batch median %.3f s / max %.3f s; first query %.1f ms wall "
+        "(%.1f ms CPU); persist dir %.1f MB = %.1f B/vector"
+        % (len(batch_walls), bs, statistics.median(batch_walls), max(batch_walls), 1000 * fq_wall,
+           1000 * fq_cpu, disk / 1e6, disk / n))
+    emit_build("chroma", cpu, wall, None, n, bytes_per_vector_disk=round(disk / n, 1))
+
+    nlat = min(a.latency_queries, len(xq))
+    qs = list(xq)  # one 1-D float32 row per call, as an application holding numpy embeddings would pass
+    reopen = {}
+    for ef in a.ef:
+        # chroma 1.5.9: modify() persists ef_search, but an already loaded index keeps the old value,
+        # so set it, drop the client (and its segment cache), and open the collection again
+        client = open_client()
+        col = client.get_collection("bench")
+        if col.configuration["hnsw"]["ef_search"] != ef:
+            col.modify(configuration={"hnsw": {"ef_search": ef}})
+            del col
+            close(client)
+            del client
+            client = open_client()
+            col = client.get_collection("bench")
+        got = col.configuration["hnsw"]["ef_search"]
+        if got != ef:
+            raise SystemExit("chroma: ef_search is %r after modify(ef_search=%d)" % (got, ef))
+        w0 = time.perf_counter()
+        for q in qs[:min(50, len(qs))]:  # warm-up: loads the index, first-call costs
+            col.query(query_embeddings=[q], n_results=K, include=[])
+        reopen[ef] = round(time.perf_counter() - w0, 3)
+
+        def per_query():
+            out, lat = [], []
+            for q in qs:
+                w0 = time.perf_counter()
+                r = col.query(query_embeddings=[q], n_results=K, include=[])
+                lat.append(time.perf_counter() - w0)
+                got = [int(x) for x in r["ids"][0]]
+                out.append(got + [-1] * (K - len(got)))
+            return np.array(out, dtype=np.int64), lat
+        (I, lat), qcpu, qwall = timed(per_query, a.reps)
+        lat_ms = [1000.0 * x for x in lat[:nlat]]
+        p50, p99 = (float(np.percentile(lat_ms, 50)), float(np.percentile(lat_ms, 99))) if nlat else (None, None)
+        emit_search("chroma", ef, I, gt, len(xq), qcpu, qwall, p50, p99)
+        del col
+        close(client)
+        del client
+    gc.collect()
+    shutil.rmtree(path, ignore_errors=True)
+    return {"config": cfg, "batch_wall_s_median": round(statistics.median(batch_walls), 3),
+            "batch_wall_s_max": round(max(batch_walls), 3), "first_query_ms": round(1000 * fq_wall, 2),
+            "disk_bytes": disk, "warmup_50_queries_s": reopen}
 
 
 def versions():
@@ -258,6 +384,7 @@ def main():
     ap.add_argument("--nprobe", default="8,16,32,64,128", help="faiss-ivfpq nprobe values (reported as ef)")
     ap.add_argument("--k-factor", type=int, default=16, help="faiss-ivfpq rerank candidates = k_factor*10")
     ap.add_argument("--pq-ratio", type=int, default=32, help="faiss-ivfpq compression vs float32 (32 -> d/8 bytes)")
+    ap.add_argument("--chroma-batch", type=int, default=5000, help="chroma: vectors per add() call")
     ap.add_argument("--reps", type=int, default=3, help="batch timings per ef; the median is reported")
     ap.add_argument("--latency-queries", type=int, default=200, help="queries timed one by one for p50/p99 (0 = skip)")
     ap.add_argument("--max-queries", type=int, default=0, help="use only the first N queries (0 = all)")
@@ -289,14 +416,17 @@ def main():
     log("anchors: %s (%d x %d, %d queries), engines %s, ef %s; load %s; %s"
         % (meta["dataset"], meta["n_base"], meta["dim"], meta["n_query"], engines, a.ef, meta["loadavg_start"],
            json.dumps(meta["versions"])))
-    runners = {"hnswlib": run_hnswlib, "faiss-hnsw": run_faiss_hnsw, "faiss-ivfpq": run_faiss_ivfpq}
+    runners = {"hnswlib": run_hnswlib, "faiss-hnsw": run_faiss_hnsw, "faiss-ivfpq": run_faiss_ivfpq,
+               "chroma": run_chroma}
     with tempfile.TemporaryDirectory(prefix="cortex-anchors-") as tmp:
         for e in engines:
             l0, t0 = loadavg(), time.time()
             log("== %s (load %s)" % (e, l0))
-            runners[e](xb, xq, gt, a, tmp)
+            extra = runners[e](xb, xq, gt, a, tmp)
             gc.collect()
             meta["per_engine"][e] = {"seconds": round(time.time() - t0, 1), "loadavg_start": l0, "loadavg_end": loadavg()}
+            if isinstance(extra, dict):
+                meta["per_engine"][e].update(extra)
             log("== %s took %.0f s (load %s)" % (e, time.time() - t0, loadavg()))
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     meta["loadavg_end"] = loadavg()

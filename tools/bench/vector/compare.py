@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Side-by-side vector benchmark: Cortex vs hnswlib / faiss-hnsw, one run, one machine.
+"""Side-by-side vector benchmark: Cortex vs hnswlib / faiss-hnsw / faiss-ivfpq / chroma, one run, one machine.
 
   nice -n 0 .venv-bench/bin/python tools/bench/vector/compare.py \\
         [--datasets clustered-384,clustered-1536 | --quick] [--ef 16,32,64,128,256] \\
+        [--engines hnswlib,faiss-hnsw,faiss-ivfpq,chroma] [--nprobe 8,16,32,64,128] \\
         [--max-queries N] [--reps 3] [--cortex-first] [--write-docs] [--cortex BIN]
 
 For each dataset (default clustered-384 and clustered-1536; --quick = tiny-384 only), back to back
 in this one invocation:
-  1. anchors.py --engines hnswlib,faiss-hnsw (M=16, efC=200, the --ef list), then
+  1. anchors.py --engines <--engines> (HNSW: M=16, efC=200, the --ef list; faiss-ivfpq: the
+     --nprobe list, reported in the "ef" field; chroma: one Python API call per query), then
      cortex bench vector --json --metric cosine --m 16 --ef-construction 200 (same ef list)
      (--cortex-first swaps the order); the 1-minute load average is recorded before/after each;
   2. per engine, QPS at recall@10 = 0.95 and 0.99 by log-linear interpolation (log qps linear in
      recall) between the two consecutive ef points that bracket the target;
-  3. a Markdown section (machine, load, commit, date, exact commands, one table per dataset,
-     the target ratios marked met / not met, warnings), printed to stdout and saved as
+  3. a Markdown section (machine, load, commit, date, exact commands, per dataset one table of the
+     ef-driven engines (cortex, hnswlib, faiss-hnsw, chroma) and a small one for faiss-ivfpq whose
+     settings are nprobe values, the three target ratios marked met / not met plus informational
+     ratios vs chroma and faiss-ivfpq, warnings), printed to stdout and saved as
      bench-data/vector/results/compare-<timestamp>.md;
   4. raw JSON lines per dataset in bench-data/vector/results/compare-<dataset>-<timestamp>.jsonl
      (a first "phase":"meta" line, then the anchors' lines, then cortex's lines with
@@ -23,6 +27,8 @@ in docs/benchmarks.md (creating the file / appending the markers if missing); no
 markers is touched.
 
 Datasets are L2-normalized, so cosine (Cortex) = inner product (anchors).  Progress goes to stderr.
+Time: the anchors' part is dominated by the builds (clustered-384: ~1 CPU-min per HNSW engine, chroma
+~1.5, IVF-PQ training); chroma's search sweep is ~reps x queries x efs calls of ~1-2 ms each.
 Python: stdlib only (run it with .venv-bench/bin/python; anchors.py needs that venv's numpy/hnswlib/faiss).
 """
 import argparse
@@ -46,16 +52,20 @@ DOCS = os.path.join(ROOT, "docs", "benchmarks.md")
 BEGIN, END = "<!-- vector-bench:begin -->", "<!-- vector-bench:end -->"
 
 M, EFC = 16, 200
-ANCHORS = ("hnswlib", "faiss-hnsw")
+KNOWN_ANCHORS = ("hnswlib", "faiss-hnsw", "faiss-ivfpq", "chroma")
+DEFAULT_ANCHORS = "hnswlib,faiss-hnsw,faiss-ivfpq,chroma"
+NPROBE_ENGINES = ("faiss-ivfpq",)   # their "ef" field is nprobe: own table, not on the ef columns
 CORTEX = "cortex"
-ENGINES = (CORTEX,) + ANCHORS
 TARGETS = (0.95, 0.99)
 NEAREST = 0.95
-# (label, numerator engine, denominator engine, quantity, comparison, target)
+# (label, numerator engine, denominator engine, quantity, comparison, target); comparison None =
+# informational (no target; shown only when the denominator engine was run)
 RATIOS = (
     ("Cortex QPS@0.95 ÷ hnswlib QPS@0.95", CORTEX, "hnswlib", "qps", ">=", 1.3),
     ("Cortex QPS@0.95 ÷ faiss-hnsw QPS@0.95", CORTEX, "faiss-hnsw", "qps", ">=", 1.0),
     ("Cortex build CPU s ÷ hnswlib build CPU s", CORTEX, "hnswlib", "build", "<=", 1.0),
+    ("Cortex QPS@0.95 ÷ chroma QPS@0.95", CORTEX, "chroma", "qps", None, None),
+    ("Cortex ÷ faiss-ivfpq QPS@0.95", CORTEX, "faiss-ivfpq", "qps", None, None),
 )
 LOAD_WARN = 1.5      # 1-minute load average on this 2-core box above which numbers are suspect
 GAP_WARN = 0.20      # qps (CPU) vs qps_wall relative gap that indicates the process was starved
@@ -167,8 +177,10 @@ def run_lines(cmd, label, env=None):
 
 
 def anchors_cmd(a, ddir, meta_path):
-    cmd = [a.python, os.path.join(HERE, "anchors.py"), "--dataset", ddir, "--engines", ",".join(ANCHORS),
+    cmd = [a.python, os.path.join(HERE, "anchors.py"), "--dataset", ddir, "--engines", ",".join(a.engines),
            "--ef", ",".join(map(str, a.ef)), "--reps", str(a.reps), "--meta", meta_path]
+    if any(e in NPROBE_ENGINES for e in a.engines):
+        cmd += ["--nprobe", ",".join(map(str, a.nprobe))]
     if a.max_queries:
         cmd += ["--max-queries", str(a.max_queries)]
     return cmd
@@ -250,27 +262,31 @@ def build_cpu(b):
     return b.get("build_s"), b.get("build_wall_s")
 
 
-def qps_at(pts, t):
+def knob(engine):
+    return "nprobe" if engine in NPROBE_ENGINES else "ef"
+
+
+def qps_at(pts, t, kn="ef"):
     """QPS at recall@10 = t.  Returns (value, kind, note): kind 'exact' (interpolated or hit),
     'lower' (true value >= value: already above t at the lowest ef), 'upper' (true value < value:
-    t not reached even at the highest ef), or None (no data)."""
+    t not reached even at the highest ef), or None (no data).  kn names the knob in the notes."""
     if not pts:
         return None, None, "no search lines"
     for p in pts:
         if p["recall@10"] == t:
-            return p["qps"], "exact", "ef %d" % p["ef"]
+            return p["qps"], "exact", "%s %d" % (kn, p["ef"])
     if pts[0]["recall@10"] > t:
         p = pts[0]
-        return p["qps"], "lower", "no bracket: recall %.4f > %.2f already at lowest ef %d" % (p["recall@10"], t, p["ef"])
+        return p["qps"], "lower", "no bracket: recall %.4f > %.2f already at lowest %s %d" % (p["recall@10"], t, kn, p["ef"])
     for lo, hi in zip(pts, pts[1:]):
         if lo["recall@10"] < t < hi["recall@10"]:
             f = (t - lo["recall@10"]) / (hi["recall@10"] - lo["recall@10"])
             v = math.exp(math.log(lo["qps"]) + f * (math.log(hi["qps"]) - math.log(lo["qps"])))
-            return v, "exact", "ef %d–%d" % (lo["ef"], hi["ef"])
+            return v, "exact", "%s %d–%d" % (kn, lo["ef"], hi["ef"])
     best = max(pts, key=lambda p: p["recall@10"])
     if best["recall@10"] < t:
-        return pts[-1]["qps"], "upper", "no bracket: max recall %.4f < %.2f (ef %d)" % (best["recall@10"], t, best["ef"])
-    return None, None, "no bracketing pair of consecutive ef (recall not monotone in ef)"
+        return pts[-1]["qps"], "upper", "no bracket: max recall %.4f < %.2f (%s %d)" % (best["recall@10"], t, kn, best["ef"])
+    return None, None, "no bracketing pair of consecutive %s (recall not monotone in %s)" % (kn, kn)
 
 
 def fmt_qps_at(v, kind, note):
@@ -299,6 +315,10 @@ def ratio(num, den):
 
 
 def verdict(v, kind, op, target):
+    if op is None:  # informational: no target
+        if v is None or kind is None:
+            return "n/a", "informational"
+        return ("" if kind == "exact" else "≥ " if kind == "lower" else "≤ ") + fmt_f(v), "informational"
     if v is None or kind is None:
         return "n/a", "unknown"
     met = v >= target if op == ">=" else v <= target
@@ -313,13 +333,14 @@ def verdict(v, kind, op, target):
     return shown, "unknown (bound only)"
 
 
-def analyse(recs):
+def analyse(recs, engines):
+    """Per engine (cortex first, then the anchors in --engines order)."""
     out = {}
-    for e in ENGINES:
+    for e in engines:
         pts = curve(recs, e)
         b = build_rec(recs, e)
         cpu, wall = build_cpu(b)
-        at = {t: qps_at(pts, t) for t in TARGETS}
+        at = {t: qps_at(pts, t, knob(e)) for t in TARGETS}
         near = min(pts, key=lambda p: (abs(p["recall@10"] - NEAREST), -p["recall@10"])) if pts else None
         gaps = [(p["qps"] / p["qps_wall"] - 1.0, p["ef"]) for p in pts if p.get("qps_wall")]
         out[e] = {"points": pts, "build": b, "build_cpu_s": cpu, "build_wall_s": wall,
@@ -331,11 +352,15 @@ def analyse(recs):
 
 def ratios(an):
     res = []
+    missing = {"at": {0.95: (None, None, "not run")}, "build_cpu_s": None}
     for label, ne, de, q, op, target in RATIOS:
+        if op is None and de not in an:
+            continue  # informational row for an engine that was not run
+        x, y = an.get(ne, missing), an.get(de, missing)
         if q == "qps":
-            num, den = an[ne]["at"][0.95][:2], an[de]["at"][0.95][:2]
+            num, den = x["at"][0.95][:2], y["at"][0.95][:2]
         else:
-            num, den = (an[ne]["build_cpu_s"], "exact"), (an[de]["build_cpu_s"], "exact")
+            num, den = (x["build_cpu_s"], "exact"), (y["build_cpu_s"], "exact")
         v, kind = ratio(num, den)
         shown, status = verdict(v, kind, op, target)
         res.append({"label": label, "value": v, "kind": kind, "shown": shown, "op": op, "target": target, "status": status})
@@ -354,18 +379,25 @@ def warnings(ds, an, arun, crun):
         for key in ("loadavg_start", "loadavg_end"):
             if pe.get(key) and pe[key][0] > LOAD_WARN:
                 w.append("1-minute load %.2f at %s of the %s part." % (pe[key][0], key.split("_")[1], e))
-    for e in ENGINES:
+    for e in an:
         for p in an[e]["points"]:
             if p.get("qps_wall") and p["qps"] / p["qps_wall"] - 1.0 > GAP_WARN:
-                w.append("%s ef %d: qps (CPU) %s vs qps_wall %s (+%.0f%%): the process waited for a CPU "
+                w.append("%s %s %d: qps (CPU) %s vs qps_wall %s (+%.0f%%): the process waited for a CPU "
                          "(contention); the CPU-based qps is the one compared."
-                         % (e, p["ef"], fmt_int(p["qps"]), fmt_int(p["qps_wall"]), 100 * (p["qps"] / p["qps_wall"] - 1)))
+                         % (e, knob(e), p["ef"], fmt_int(p["qps"]), fmt_int(p["qps_wall"]), 100 * (p["qps"] / p["qps_wall"] - 1)))
+            elif p.get("qps_wall") and p["qps_wall"] / p["qps"] - 1.0 > GAP_WARN:
+                w.append("%s %s %d: qps (CPU) %s < qps_wall %s (CPU %.0f%% above wall): the process kept more than "
+                         "one CPU busy (helper threads%s); the CPU-based qps charges for them."
+                         % (e, knob(e), p["ef"], fmt_int(p["qps"]), fmt_int(p["qps_wall"]),
+                            100 * (p["qps_wall"] / p["qps"] - 1), ": chroma's tokio / sqlite workers" if e == "chroma" else ""))
         cpu, wall = an[e]["build_cpu_s"], an[e]["build_wall_s"]
         if cpu and wall and wall / cpu - 1.0 > GAP_WARN:
             w.append("%s build: wall %.1f s vs CPU %.1f s (+%.0f%%): contention or I/O during the build."
                      % (e, wall, cpu, 100 * (wall / cpu - 1)))
     cp = an[CORTEX]["points"]
-    for e in ANCHORS:
+    for e in an:  # graph engines with the same M / efConstruction / ef list only
+        if e == CORTEX or e in NPROBE_ENGINES:
+            continue
         ap_ = an[e]["points"]
         if cp and ap_:
             cm, am = max(p["recall@10"] for p in cp), max(p["recall@10"] for p in ap_)
@@ -396,7 +428,7 @@ def md_table(ds, meta, an, efs, arun, crun):
     ape = (arun.get("meta") or {}).get("per_engine") or {}
     parts = ["anchors %.2f → %.2f (%s)" % (arun["loadavg_before"][0], arun["loadavg_after"][0],
              ", ".join("%s %.2f → %.2f" % (e, ape[e]["loadavg_start"][0], ape[e]["loadavg_end"][0])
-                       for e in ANCHORS if e in ape)),
+                       for e in an if e in ape)),
              "cortex %.2f → %.2f" % (crun["loadavg_before"][0], crun["loadavg_after"][0])]
     order = "anchors then cortex" if arun["started"] <= crun["started"] else "cortex then anchors"
     L.append("1-minute load average before → after (%s): %s. Wall time: anchors %.0f s, cortex %.0f s."
@@ -406,7 +438,9 @@ def md_table(ds, meta, an, efs, arun, crun):
            ["QPS@0.95", "QPS@0.99", "p50 / p99 ms at ef nearest R 0.95"]
     L.append("| " + " | ".join(head) + " |")
     L.append("|" + "---|" * len(head))
-    for e in ENGINES:
+    for e in an:
+        if e in NPROBE_ENGINES:
+            continue
         x = an[e]
         byef = {p["ef"]: p for p in x["points"]}
         row = [("**%s**" % e) if e == CORTEX else e,
@@ -423,20 +457,34 @@ def md_table(ds, meta, an, efs, arun, crun):
                    "%.3f / %.3f (ef %d, R %.3f)" % (n["p50_ms"], n["p99_ms"], n["ef"], n["recall@10"]))
         L.append("| " + " | ".join(row) + " |")
     L.append("")
+    for e in an:
+        if e in NPROBE_ENGINES:
+            L += md_nprobe_table(e, an[e])
     L.append("| ratio | value | target | |")
     L.append("|---|---|---|---|")
     for r in ratios(an):
-        L.append("| %s | %s | %s %.1f | **%s** |" % (r["label"], r["shown"], "≥" if r["op"] == ">=" else "≤",
-                                                      r["target"], r["status"]))
+        if r["op"] is None:
+            L.append("| %s | %s | — | %s |" % (r["label"], r["shown"], r["status"]))
+        else:
+            L.append("| %s | %s | %s %.1f | **%s** |" % (r["label"], r["shown"], "≥" if r["op"] == ">=" else "≤",
+                                                          r["target"], r["status"]))
     L.append("")
     notes = []
-    gaps = ", ".join("%s %+d%%%s" % (e, int(round(100 * an[e]["max_gap"][0])), " (ef %d)" % an[e]["max_gap"][1])
-                     for e in ENGINES if an[e]["max_gap"] is not None)
+    gaps = ", ".join("%s %+d%%%s" % (e, int(round(100 * an[e]["max_gap"][0])), " (%s %d)" % (knob(e), an[e]["max_gap"][1]))
+                     for e in an if an[e]["max_gap"] is not None)
     if gaps:
         notes.append("Largest qps (CPU) vs qps_wall gap per engine: %s." % gaps)
     b = an[CORTEX]["build"] or {}
     if b.get("bytes_per_vector_disk") is not None:
         notes.append("Cortex bytes/vector on disk (LMDB): %.1f." % b["bytes_per_vector_disk"])
+    if "chroma" in an:
+        cb = an["chroma"]["build"] or {}
+        if cb.get("bytes_per_vector_disk") is not None:
+            notes.append("chroma bytes/vector on disk (its persist directory: sqlite + HNSW files; memory not "
+                         "measured): %.1f." % cb["bytes_per_vector_disk"])
+        notes.append("chroma's QPS and p50/p99 are one `collection.query()` per query through its Python API "
+                     "(`include=[]`, as an application calls it), so they include ~1 ms of per-call overhead; "
+                     "the other engines' QPS are one batch call.")
     ro = [r for r in crun["records"] if r.get("phase") == "reopen"]
     if ro and ro[-1].get("first_query_ms") is not None:
         notes.append("Cortex reopen + first query: %.1f ms." % ro[-1]["first_query_ms"])
@@ -449,9 +497,35 @@ def md_table(ds, meta, an, efs, arun, crun):
     return L
 
 
+def md_nprobe_table(e, x):
+    """Small table for an engine whose search knob is nprobe (faiss-ivfpq): one row per setting."""
+    L = []
+    b = x["build"] or {}
+    pts = x["points"]
+    params = b.get("params") or (pts[0].get("params") if pts else None) or "?"
+    extra = ""
+    if b.get("bytes_per_vector_pq") is not None:
+        extra = " (IVF-PQ part alone %.1f)" % b["bytes_per_vector_pq"]
+    L.append("%s (IVF-PQ + exact rerank, `%s`; its settings are nprobe values, not ef): build CPU s %s (wall %s) "
+             "incl. training, B/vector (memory) %s%s." % (
+                 e, params, fmt_f(x["build_cpu_s"], 1), fmt_f(x["build_wall_s"], 1),
+                 fmt_f(x["bytes_per_vector_memory"], 1), extra))
+    L.append("")
+    L.append("| params | R@10 | QPS | p50 / p99 ms |")
+    L.append("|---|---|---|---|")
+    for p in pts:
+        L.append("| nprobe=%d %s | %.3f | %s | %s |" % (
+            p["ef"], p.get("params") or params, p["recall@10"], fmt_int(p["qps"]),
+            "—" if p.get("p50_ms") is None else "%.3f / %.3f" % (p["p50_ms"], p["p99_ms"])))
+    for t in TARGETS:
+        L.append("| QPS@%.2f | | %s | |" % (t, fmt_qps_at(*x["at"][t])))
+    L.append("")
+    return L
+
+
 def md_section(a, runs, started, machine):
     model, fields = machine
-    L = ["## Vector search: Cortex vs hnswlib / faiss-hnsw", "",
+    L = ["## Vector search: Cortex vs %s" % " / ".join(a.engines), "",
          "<!-- generated by tools/bench/vector/compare.py; do not edit by hand -->", ""]
     first = runs[0]
     dirty, commit = a.dirty, a.commit
@@ -472,13 +546,26 @@ def md_section(a, runs, started, machine):
         " — the binary is older than the commit, so it may not contain it"
         if bid.get("mtime_epoch") and a.commit_epoch and bid["mtime_epoch"] < a.commit_epoch else ""))
     if versions:
-        L.append("- Anchors: hnswlib %s, faiss-cpu %s, numpy %s, Python %s" % (
-            versions.get("hnswlib"), versions.get("faiss-cpu"), versions.get("numpy"), versions.get("python")))
+        L.append("- Anchors: hnswlib %s, faiss-cpu %s, %snumpy %s, Python %s" % (
+            versions.get("hnswlib"), versions.get("faiss-cpu"),
+            "chromadb %s, " % versions.get("chromadb") if "chroma" in a.engines else "",
+            versions.get("numpy"), versions.get("python")))
     L.append("- Setup: one thread everywhere; HNSW M=%d, efConstruction=%d, k=10, cosine = inner product on "
              "L2-normalized data; `qps` = queries per CPU-second (anchors: process CPU, cortex: thread CPU), "
              "median of %d batch runs for the anchors; QPS@R = log-linear interpolation of QPS in recall@10 between "
              "the two consecutive ef points that bracket R; p50/p99 = wall time per single-query call over the first "
              "200 queries (anchors' include the Python call overhead, ~µs; cortex's are measured inside the binary). Compare ratios within one run, not numbers across runs." % (M, EFC, a.reps))
+    if "chroma" in a.engines:
+        L.append("- chroma: embedded `PersistentClient` (temp dir, telemetry off), collection with "
+                 "`embedding_function=None`, `hnsw:space=ip`, M=%d, construction_ef=%d, num_threads=1, added in "
+                 "batches of 5,000; per ef `ef_search` is modified and the client re-created (chroma 1.5.9 applies "
+                 "a modified ef_search only to a freshly loaded index); search = one `collection.query(n_results=10, "
+                 "include=[])` per query, `qps` per process CPU-second (median of %d passes over the queries)." % (M, EFC, a.reps))
+    if any(e in NPROBE_ENGINES for e in a.engines):
+        L.append("- faiss-ivfpq: `IndexIVFPQ` (8-bit codes, d/8 bytes) inside `IndexRefineFlat` (exact rerank of "
+                 "k_factor×10 candidates), trained on up to max(40·nlist, 20,000) base vectors; its search knob is "
+                 "nprobe (%s), so it has its own table; the Cortex ÷ faiss-ivfpq ratio is informational."
+                 % ",".join(map(str, a.nprobe)))
     L.append("- Commands (in this order, per dataset):")
     L.append("")
     L.append("```sh")
@@ -525,6 +612,9 @@ def main():
                     help="comma list of names under bench-data/vector/ or folders (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="tiny-384 only (overrides --datasets)")
     ap.add_argument("--ef", default="16,32,64,128,256", help="efSearch values for all engines (default: %(default)s)")
+    ap.add_argument("--engines", default=DEFAULT_ANCHORS,
+                    help="anchor engines run by anchors.py, cortex is always run (default: %(default)s)")
+    ap.add_argument("--nprobe", default="8,16,32,64,128", help="faiss-ivfpq nprobe values (default: %(default)s)")
     ap.add_argument("--reps", type=int, default=3, help="anchors: batch timings per ef, median reported")
     ap.add_argument("--max-queries", type=int, default=0, help="use only the first N queries, both sides (0 = all)")
     ap.add_argument("--cortex-first", action="store_true", help="run cortex before the anchors on each dataset")
@@ -535,6 +625,13 @@ def main():
     ap.add_argument("--no-save", action="store_true", help="do not write result files under bench-data/vector/results/")
     a = ap.parse_args()
     a.ef = ints(a.ef)
+    a.nprobe = ints(a.nprobe)
+    a.engines = [e.strip() for e in a.engines.split(",") if e.strip()]
+    for e in a.engines:
+        if e not in KNOWN_ANCHORS:
+            ap.error("unknown engine %r (known: %s)" % (e, ", ".join(KNOWN_ANCHORS)))
+    if not a.engines:
+        ap.error("--engines is empty")
     venv_py = os.path.join(ROOT, ".venv-bench", "bin", "python")
     a.python = a.python or (venv_py if os.path.exists(venv_py) else sys.executable)
     a.cortex = os.path.abspath(a.cortex)
@@ -573,7 +670,7 @@ def main():
         if meta.get("dataset") and meta["dataset"] != ds:
             raise SystemExit("dataset mix: anchors ran on %s, expected %s" % (meta["dataset"], ds))
         recs = r["anchors"]["records"] + r["cortex"]["records"]
-        r["analysis"] = analyse(recs)
+        r["analysis"] = analyse(recs, [CORTEX] + a.engines)
         r["jsonl"] = os.path.join(RESULTS, "compare-%s-%s.jsonl" % (ds, ts))
         if not a.no_save:
             with open(r["jsonl"], "w") as f:
@@ -587,8 +684,7 @@ def main():
                 f.write(json.dumps(head) + "\n")
                 for rec in recs:
                     f.write(json.dumps(rec) + "\n")
-                for e in ENGINES:
-                    x = r["analysis"][e]
+                for e, x in r["analysis"].items():
                     f.write(json.dumps({"phase": "summary", "engine": e, "build_cpu_s": x["build_cpu_s"],
                                         **{"qps@%.2f" % t: (None if x["at"][t][0] is None else round(x["at"][t][0], 1))
                                            for t in TARGETS},
@@ -596,7 +692,8 @@ def main():
                 for q in ratios(r["analysis"]):
                     f.write(json.dumps({"phase": "ratio", "label": q["label"],
                                         "value": None if q["value"] is None else round(q["value"], 4),
-                                        "bound": q["kind"], "target": "%s %s" % (q["op"], q["target"]),
+                                        "bound": q["kind"],
+                                        "target": "informational" if q["op"] is None else "%s %s" % (q["op"], q["target"]),
                                         "status": q["status"]}) + "\n")
             log("raw JSON lines: %s" % r["jsonl"])
         runs.append(r)
