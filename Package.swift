@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

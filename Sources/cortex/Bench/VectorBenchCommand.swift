@@ -21,6 +21,9 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("pq-m"), help: "Navigate on product-quantization codes of this many bytes (must divide the dimension).") var pqM: Int?
     @Option(name: .long, help: "Query threads; with more than one, qps is queries per wall-clock second.") var threads = 1
     @Option(name: .customLong("max-queries"), help: "Use at most this many queries.") var maxQueries: Int?
+    @Option(name: .customLong("filter-selectivity"), help: "Also measure filtered queries: comma-separated percentages (e.g. 1,10,50); records get metadata bucket = row % 100 and the filter is bucket < p.")
+    var filterSelectivity: String?
+    @Option(name: .customLong("filter-ef"), help: "ef for the filtered queries.") var filterEF = 64
     @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
     @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
 
@@ -61,8 +64,43 @@ struct VectorBenchCommand: AsyncParsableCommand {
             let result = try search(collection, data: data, ef: efValue)
             report.search(ef: efValue, result: result)
         }
+        if let filterSelectivity {
+            let percents = filterSelectivity.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !percents.isEmpty, percents.allSatisfy({ (1...100).contains($0) }) else {
+                throw ValidationError("--filter-selectivity needs percentages 1-100")
+            }
+            let truth = FilteredGroundTruth.compute(data: data, metric: metric, percents: percents)
+            for percent in percents {
+                report.filtered(percent: percent, ef: filterEF, result: try searchFiltered(collection, data: data, percent: percent, truth: truth[percent]!))
+            }
+        }
         engine.close()
         if extended { report.reopen(milliseconds: try reopenAndQuery(options: options, query: data.queries[0])) }
+    }
+
+    /// Filtered queries (`bucket < percent`) at `filterEF`, scored against exact filtered ground truth.
+    private func searchFiltered(_ collection: VectorCollection, data: BenchDataset, percent: Int, truth: [[Int]]) throws -> SearchResult {
+        let filter = try reportingErrors { () throws(CortexError) -> RecordFilter in
+            RecordFilter(metadata: try MetadataFilter.parse(.object(["bucket": .object(["$lt": .int(Int64(percent))])])))
+        }
+        // First query evaluates and caches the filter; it is not timed, like the warm-up of the plain sweep.
+        _ = try reportingErrors { () throws(CortexError) in try collection.query(data.queries[0], k: 10, ef: filterEF, filter: filter) }
+        var latencies: [Double] = []
+        var recallSum = 0.0
+        let cpuStart = threadCPUSeconds()
+        let wallStart = monotonicSeconds()
+        for (index, query) in data.queries.enumerated() {
+            let started = monotonicSeconds()
+            let hits = try reportingErrors { () throws(CortexError) in try collection.query(query, k: 10, ef: filterEF, filter: filter) }
+            latencies.append(monotonicSeconds() - started)
+            recallSum += Double(Set(hits.compactMap { Int($0.id) }).intersection(truth[index]).count) / 10
+        }
+        let cpu = threadCPUSeconds() - cpuStart
+        let wall = monotonicSeconds() - wallStart
+        latencies.sort()
+        return SearchResult(
+            recall: recallSum / Double(data.queries.count), qps: Double(data.queries.count) / cpu, qpsWall: Double(data.queries.count) / wall,
+            p50: latencies[latencies.count / 2] * 1000, p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
     }
 
     /// Opens the closed data folder again and answers one query: the cold-start cost a restarted server pays.
@@ -83,7 +121,10 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let cpuStart = threadCPUSeconds()
         for start in stride(from: 0, to: data.base.count, by: batchSize) {
             let end = min(start + batchSize, data.base.count)
-            let batch = (start..<end).map { VectorRecord(id: String($0), vector: data.base[$0]) }
+            let withBuckets = filterSelectivity != nil
+            let batch = (start..<end).map {
+                VectorRecord(id: String($0), vector: data.base[$0], metadata: withBuckets ? ["bucket": .int(Int64($0 % 100))] : nil)
+            }
             _ = try reportingErrors { () throws(CortexError) in try collection.upsertSync(batch) }
             if !json { FileHandle.standardError.write(Data("\rbuilt \(end)/\(data.base.count)".utf8)) }
         }
@@ -214,6 +255,16 @@ struct BenchReport {
         } else {
             print(String(format: "ef %4d  recall@10 %.4f  qps %8.1f (wall %8.1f)  p50 %.3f ms  p99 %.3f ms",
                          ef, result.recall, result.qps, result.qpsWall, result.p50, result.p99))
+        }
+    }
+
+    func filtered(percent: Int, ef: Int, result: SearchResult) {
+        if json {
+            emit(["phase": "filtered", "selectivity_percent": percent, "ef": ef, "recall@10": round4(result.recall),
+                  "qps": round1(result.qps), "p50_ms": round4(result.p50), "p99_ms": round4(result.p99)])
+        } else {
+            print(String(format: "filtered %3d%%  ef %4d  recall@10 %.4f  qps %8.1f  p50 %.3f ms  p99 %.3f ms",
+                         percent, ef, result.recall, result.qps, result.p50, result.p99))
         }
     }
 
