@@ -1,4 +1,5 @@
 import CortexCore
+import CortexTesting
 @testable import CortexVector
 import Foundation
 import Testing
@@ -14,7 +15,7 @@ import Testing
     static let numbers: [JSONValue] = [.int(-2), .int(0), .int(1), .int(2), .number(-1.5), .number(0.5), .number(1.0), .number(2.0), .number(2.5)]
 
     @Test func parsedFiltersAgreeWithTheReferenceEvaluator() throws {
-        var rng = FilterRNG(seed: Self.seed)
+        var rng = SeededGenerator(seed: Self.seed)
         for iteration in 0..<3_000 {
             let filterJSON = Self.randomFilter(&rng, depth: 0)
             let text = Self.serialize(filterJSON)
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func jsonTextRoundTripsThroughTheParser() throws {
-        var rng = FilterRNG(seed: Self.seed ^ 1)
+        var rng = SeededGenerator(seed: Self.seed ^ 1)
         for iteration in 0..<2_000 {
             let value = Self.randomFilter(&rng, depth: 0)
             #expect(try json(Self.serialize(value)) == value, "seed \(Self.seed ^ 1) iteration \(iteration)")
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func arbitraryJSONNeverCrashesTheParsers() {
-        var rng = FilterRNG(seed: Self.seed ^ 2)
+        var rng = SeededGenerator(seed: Self.seed ^ 2)
         for _ in 0..<5_000 {
             let value = Self.randomJSON(&rng, depth: 0)
             for error in [thrownError { () throws(CortexError) in try MetadataFilter.parse(value) },
@@ -49,7 +50,7 @@ import Testing
 
     // MARK: Generators
 
-    static func randomScalar(_ rng: inout FilterRNG) -> JSONValue {
+    static func randomScalar(_ rng: inout SeededGenerator) -> JSONValue {
         switch Int.random(in: 0..<5, using: &rng) {
         case 0, 1: return .string(strings.randomElement(using: &rng)!)
         case 2, 3: return numbers.randomElement(using: &rng)!
@@ -58,7 +59,7 @@ import Testing
     }
 
     /// A scalar list operand of one kind (numbers may mix ints and floats).
-    static func randomScalarList(_ rng: inout FilterRNG) -> [JSONValue] {
+    static func randomScalarList(_ rng: inout SeededGenerator) -> [JSONValue] {
         let first = randomScalar(&rng)
         let count = Int.random(in: 1...3, using: &rng)
         var values = [first]
@@ -69,7 +70,7 @@ import Testing
         return values
     }
 
-    static func randomFilter(_ rng: inout FilterRNG, depth: Int) -> JSONValue {
+    static func randomFilter(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
         if depth < 3, Int.random(in: 0..<4, using: &rng) == 0 {
             let children = (0..<Int.random(in: 0...3, using: &rng)).map { _ in randomFilter(&rng, depth: depth + 1) }
             return .object([Bool.random(using: &rng) ? "$and" : "$or": .array(children)])
@@ -86,7 +87,7 @@ import Testing
         return .object([key: operand])
     }
 
-    static func randomMetadataValue(_ rng: inout FilterRNG) -> MetadataValue {
+    static func randomMetadataValue(_ rng: inout SeededGenerator) -> MetadataValue {
         func number(_ json: JSONValue) -> MetadataValue {
             switch json {
             case .int(let int): .int(int)
@@ -107,14 +108,14 @@ import Testing
         }
     }
 
-    static func randomMetadata(_ rng: inout FilterRNG) -> [String: MetadataValue]? {
+    static func randomMetadata(_ rng: inout SeededGenerator) -> [String: MetadataValue]? {
         if Int.random(in: 0..<10, using: &rng) == 0 { return nil }
         var metadata: [String: MetadataValue] = [:]
         for key in keys where Bool.random(using: &rng) { metadata[key] = randomMetadataValue(&rng) }
         return metadata
     }
 
-    static func randomJSON(_ rng: inout FilterRNG, depth: Int) -> JSONValue {
+    static func randomJSON(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
         let words = ["$and", "$or", "$eq", "$ne", "$gt", "$in", "$nin", "$contains", "$not_contains", "$regex", "$foo", "a", "(", "x"]
         switch Int.random(in: 0..<(depth > 5 ? 5 : 8), using: &rng) {
         case 0: return .null

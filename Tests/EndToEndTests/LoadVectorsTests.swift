@@ -48,7 +48,7 @@ func withCollection<T>(data: String, tenant: String, collection: String, _ body:
         let vectors = randomVectors(count: 700, dimension: 8, seed: 11)
         try writeFvecs(vectors, to: directory.child("v.fvecs"))
         let arguments = ["load", "vectors", "--data", directory.child("data"), "--tenant", "acme", "--collection", "docs",
-                         "--file", directory.child("v.fvecs"), "--metric", "l2", "--batch", "256", "--json"]
+                         "--file", directory.child("v.fvecs"), "--metric", "l2", "--batch", "256", "--pq-m", "4", "--json"]
         let first = try runProduct("cortex", arguments)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains(#""inserted" : 700"#))
@@ -58,6 +58,8 @@ func withCollection<T>(data: String, tenant: String, collection: String, _ body:
         #expect(second.stdout.contains(#""collection_count" : 700"#))
         try withCollection(data: directory.child("data"), tenant: "acme", collection: "docs") { (collection: VectorCollection) throws(CortexError) in
             #expect(try collection.count() == 700)
+            #expect(collection.descriptor.configuration.pqSubquantizers == 4)
+            #expect(collection.descriptor.configuration.metric == .l2)
             let sample = try collection.get(ids: ["0", "399", "699"], includeVectors: true)
             #expect(sample.map(\.vector) == [vectors[0], vectors[399], vectors[699]])
             #expect(try collection.query(vectors[123], k: 1).map(\.id) == ["123"])

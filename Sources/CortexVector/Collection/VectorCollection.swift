@@ -405,39 +405,53 @@ extension VectorCollection {
 extension VectorCollection {
     /// Live records in insertion order, skipping `offset`, at most `limit`.
     public func list(offset: Int = 0, limit: Int = 100, includeVectors: Bool = false) throws(CortexError) -> [VectorRecord] {
+        try checkPage(offset: offset, limit: limit)
+        let collection = self
+        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
+            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
+            return try collection.recordsInOrder(
+                in: transaction, graph: graph, offset: offset, limit: limit, includeVectors: includeVectors) { _ in true }
+        }
+    }
+
+    private func checkPage(offset: Int, limit: Int) throws(CortexError) {
         guard offset >= 0 else { throw .invalidInput("offset must be ≥ 0; got \(offset)") }
         guard (0...VectorLimits.batchCountMax).contains(limit) else {
             throw .invalidInput("limit must be 0-\(VectorLimits.batchCountMax); got \(limit)")
         }
-        let collection = self
-        return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
-            let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
-            var skipped = 0
-            var found: [VectorRecord] = []
-            var failure: CortexError?
-            guard limit > 0 else { return [] }
-            try collection.store.order.forEach(in: transaction, prefix: collection.descriptor.id) { _, slot in
-                guard skipped >= offset else {
-                    skipped += 1
-                    return true
-                }
-                do throws(CortexError) {
-                    guard let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else {
-                        failure = .corrupt("collection '\(collection.configuration.name)': listed slot \(slot) has no record")
-                        return false
-                    }
-                    let vector = includeVectors
-                        ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: collection.configuration.dimension)) : []
-                    found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
-                } catch {
-                    failure = error
+    }
+
+    /// Walks `vector.order` (insertion order), keeping the slots `accept` admits,
+    /// skipping `offset` of them and returning at most `limit` records.
+    private func recordsInOrder(
+        in transaction: borrowing ReadTransaction, graph: SnapshotGraph, offset: Int, limit: Int, includeVectors: Bool,
+        accept: (UInt32) -> Bool
+    ) throws(CortexError) -> [VectorRecord] {
+        guard limit > 0 else { return [] }
+        var skipped = 0
+        var found: [VectorRecord] = []
+        var failure: CortexError?
+        try store.order.forEach(in: transaction, prefix: descriptor.id) { _, slot in
+            guard accept(slot) else { return true }
+            guard skipped >= offset else {
+                skipped += 1
+                return true
+            }
+            do throws(CortexError) {
+                guard let record = try store.records.get(KeyPair(descriptor.id, slot), in: transaction) else {
+                    failure = .corrupt("collection '\(configuration.name)': listed slot \(slot) has no record")
                     return false
                 }
-                return found.count < limit
+                let vector = includeVectors ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: configuration.dimension)) : []
+                found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
+            } catch {
+                failure = error
+                return false
             }
-            if let failure { throw failure }
-            return found
+            return found.count < limit
         }
+        if let failure { throw failure }
+        return found
     }
 }
 
@@ -458,39 +472,14 @@ extension VectorCollection {
 extension VectorCollection {
     /// Records passing `filter`, in insertion order, skipping `offset`, at most `limit`.
     public func get(filter: RecordFilter, offset: Int = 0, limit: Int = 100, includeVectors: Bool = false) throws(CortexError) -> [VectorRecord] {
-        guard offset >= 0, (0...VectorLimits.batchCountMax).contains(limit) else {
-            throw .invalidInput("offset must be ≥ 0 and limit 0-\(VectorLimits.batchCountMax); got \(offset) and \(limit)")
-        }
+        try checkPage(offset: offset, limit: limit)
         let collection = self
         return try store.environment.read { (transaction: borrowing ReadTransaction) throws(CortexError) -> [VectorRecord] in
             let graph = try collection.cache.graph(in: transaction, store: collection.store, descriptor: collection.descriptor)
             let allowed = try collection.matchingSlots(filter, in: transaction, graph: graph)
-            var skipped = 0
-            var found: [VectorRecord] = []
-            var failure: CortexError?
-            guard limit > 0, allowed.count > offset else { return [] }
-            try collection.store.order.forEach(in: transaction, prefix: collection.descriptor.id) { _, slot in
-                guard allowed.contains(slot) else { return true }
-                guard skipped >= offset else {
-                    skipped += 1
-                    return true
-                }
-                do throws(CortexError) {
-                    guard let record = try collection.store.records.get(KeyPair(collection.descriptor.id, slot), in: transaction) else {
-                        failure = .corrupt("collection '\(collection.configuration.name)': slot \(slot) has no record")
-                        return false
-                    }
-                    let vector = includeVectors
-                        ? unsafe Array(UnsafeBufferPointer(start: graph.vector(slot), count: collection.configuration.dimension)) : []
-                    found.append(VectorRecord(id: record.id, vector: vector, metadata: record.metadata, document: record.document))
-                } catch {
-                    failure = error
-                    return false
-                }
-                return found.count < limit
-            }
-            if let failure { throw failure }
-            return found
+            guard allowed.count > offset else { return [] }
+            return try collection.recordsInOrder(
+                in: transaction, graph: graph, offset: offset, limit: limit, includeVectors: includeVectors) { allowed.contains($0) }
         }
     }
 

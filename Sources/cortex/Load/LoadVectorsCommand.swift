@@ -12,7 +12,7 @@ struct LoadVectorsCommand: AsyncParsableCommand {
         discussion: """
             .fvecs and .npy rows get ids "0", "1", …; .jsonl lines are {"id", "vector", "metadata"?, "document"?}. \
             The tenant and the collection are created when missing (the collection with --metric, --m, \
-            --ef-construction and the file's dimension). Each batch is one transaction: when a "loaded N" \
+            --ef-construction, --pq-m and the file's dimension). Each batch is one transaction: when a "loaded N" \
             line is printed, those records are durable.
             """)
 
@@ -23,6 +23,7 @@ struct LoadVectorsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "l2, ip or cosine (new collections).") var metric = "cosine"
     @Option(name: .long, help: "HNSW links per node (new collections).") var m = 16
     @Option(name: .customLong("ef-construction"), help: "Candidate list while building (new collections).") var efConstruction = 200
+    @Option(name: .customLong("pq-m"), help: "Navigate on product-quantization codes of this many bytes (new collections; must divide the dimension).") var pqM: Int?
     @Option(name: .long, help: "Records per transaction.") var batch = 5_000
     @Flag(name: .long, help: "Print the summary as JSON.") var json = false
 
@@ -82,7 +83,8 @@ struct LoadVectorsCommand: AsyncParsableCommand {
                             "record \(odd) ('\(batchRecords[odd].id)') has \(batchRecords[odd].vector.count) dimensions; the first has \(dimension)")
                     }
                     target = try store.create(CollectionConfiguration(
-                        name: collection, dimension: dimension, metric: metric, m: m, efConstruction: efConstruction))
+                        name: collection, dimension: dimension, metric: metric, m: m, efConstruction: efConstruction,
+                        pqSubquantizers: pqM))
                 }
                 let result = try target!.upsertSync(batchRecords)
                 inserted += result.inserted
