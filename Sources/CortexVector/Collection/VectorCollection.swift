@@ -335,12 +335,29 @@ public struct VectorCollection: Sendable {
         return set
     }
 
-    /// Exact float32 distances for the navigation's candidates; the k best.
+    /// Exact float32 distances for the navigation's candidates (gathered,
+    /// with prefetch: the vectors are cold); the k best.
     private func rerank(
         _ candidates: [(distance: Float, slot: UInt32)], exact: FloatOracle<SnapshotGraph>, k: Int
     ) -> [(distance: Float, slot: UInt32)] {
-        let reranked = candidates.map { (distance: exact.distance(to: $0.slot), slot: $0.slot) }
-            .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.slot < $1.slot) }
+        let count = candidates.count
+        let rows = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: max(count, 1))
+        let distances = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let ints = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+        defer {
+            unsafe rows.deallocate()
+            unsafe distances.deallocate()
+            unsafe ints.deallocate()
+        }
+        for index in 0..<count { unsafe rows[index] = exact.row(candidates[index].slot) }
+        unsafe exact.distances(rows: rows, count: count, into: distances, ints: ints)
+        var reranked: [(distance: Float, slot: UInt32)] = []
+        reranked.reserveCapacity(count)
+        for index in 0..<count {
+            let distance: Float = unsafe distances[index]
+            reranked.append((distance: distance, slot: candidates[index].slot))
+        }
+        reranked.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.slot < $1.slot) }
         return Array(reranked.prefix(k))
     }
 
