@@ -501,9 +501,14 @@ extension VectorCollection {
     }
 
     /// Deletes every record passing `filter` (an empty filter is refused: use ids); returns how many.
+    /// Works in transactions of up to ``VectorLimits/batchCountMax`` records until none match.
     public func deleteSync(filter: RecordFilter) throws(CortexError) -> Int {
         guard !filter.isEmpty else { throw .invalidInput("delete needs ids or a non-empty filter") }
-        let ids = try get(filter: filter, limit: VectorLimits.batchCountMax).map(\.id)
-        return try deleteSync(ids: ids)
+        var removed = 0
+        while true {
+            let ids = try get(filter: filter, limit: VectorLimits.batchCountMax).map(\.id)
+            guard !ids.isEmpty else { return removed }
+            removed += try deleteSync(ids: ids)
+        }
     }
 }

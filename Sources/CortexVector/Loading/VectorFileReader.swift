@@ -40,8 +40,6 @@ public final class VectorFileReader {
         }
     }
 
-    deinit { try? handle.close() }
-
     /// The next up-to-`count` records, or an empty array at the end.
     public func next(_ count: Int) throws(CortexError) -> [VectorRecord] {
         precondition(count > 0, "batch size must be positive")
