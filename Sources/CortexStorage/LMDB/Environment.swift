@@ -35,6 +35,9 @@ import Glibc
     private let mapByteCount: Mutex<Int>
     private let tables = Mutex<[String: UInt32]>([:])
     private let closed = Atomic<Bool>(false)
+    /// The id of the write transaction whose commit is running or last ran.
+    /// Read transactions use it to detect a torn start (see `read`).
+    private let committingTransactionID = Atomic<Int>(0)
     private let attachments = Mutex<[String: any Sendable]>([:])
     /// Serialises async writes on the shared worker pool.
     let writeLane = WorkerPool.Lane()
@@ -125,11 +128,21 @@ extension Environment {
                 try LMDBStatus.check(status, "begin read transaction", path: path)
                 let transaction = unsafe ReadTransaction(handle: raw!, environment: self)
                 defer { unsafe mdb_txn_abort(transaction.handle) }
+                // LMDB starts a reader by loading the last committed id T, then
+                // copying meta page T & 1. If the reader is descheduled between
+                // the two while commits T+1 and T+2 land, the copy comes from
+                // T+2's page (or a torn mix) while a later reader may still see
+                // T+1: snapshots would go backwards. Commits store their id here
+                // before writing the meta page, so an overlap is visible; retry.
+                let started = unsafe Int(mdb_txn_id(transaction.handle))
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
+                if committingTransactionID.load(ordering: .sequentiallyConsistent) >= started + 2 { return .tornStart }
                 return .done(try body(transaction))
             }
             switch outcome {
             case .done(let value): return value
             case .mapResized: try adoptMapSizeOfOtherProcess()
+            case .tornStart: continue
             }
         }
     }
@@ -164,6 +177,7 @@ extension Environment {
     private enum ReadOutcome<T> {
         case done(T)
         case mapResized
+        case tornStart
     }
 
     private enum WriteOutcome<T> {
@@ -192,6 +206,7 @@ extension Environment {
                 unsafe mdb_txn_abort(transaction.handle)
                 return .mapFull
             }
+            committingTransactionID.store(unsafe Int(mdb_txn_id(transaction.handle)), ordering: .sequentiallyConsistent)
             let committed = unsafe mdb_txn_commit(transaction.handle)
             if committed == MDB_MAP_FULL { return .mapFull }
             try LMDBStatus.check(committed, "commit", path: path)
