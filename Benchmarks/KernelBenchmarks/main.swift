@@ -322,8 +322,8 @@ do {
     }
 }
 
-do {
-    let m = 48, ksub = 256, n = 100_000
+for m in [48, 192] {
+    let ksub = 256, n = 100_000
     print("\n## PQ ADC, m = \(m) sub-quantizers × \(ksub) centroids (LUT \(m * ksub * 4 / 1024) KiB), \(n) codes")
     let lut = makeFloats(m * ksub, seed: 11)
     var generator = SplitMix64(seed: 12)
@@ -351,10 +351,50 @@ do {
         return sum
     }
     _ = check(gathered.checksum, against: contiguous.checksum, "PQ gather vs contiguous")
+    let byteTable = UnsafeMutablePointer<UInt8>.allocate(capacity: m * ksub)
+    var scale: Float = 0, bias: Float = 0
+    let quantizing = measure {
+        ck_pq_quantize_table(lut, m, byteTable, &scale, &bias)
+        return Double(scale)
+    }
+    let gatheredBytes = measure {
+        shuffled.withUnsafeBufferPointer { r in
+            var start = 0
+            while start < n {
+                let count = min(neighbourChunk, n - start)
+                ck_pq_adc_u8_table_gather(byteTable, r.baseAddress! + start, count, m, scale, bias, out + start)
+                start += count
+            }
+        }
+        var sum = 0.0
+        for i in 0..<n { sum += Double(out[i]) }
+        return sum
+    }
+    let relative = abs(gatheredBytes.checksum - contiguous.checksum) / abs(contiguous.checksum)
     row(["layout", "ns/code", "check"])
     row(["---", "---:", "---"])
     row(["contiguous codes[n][m]", pad(fmt(contiguous.nanoseconds / Double(n), 2), 6), "ok"])
     row(["gathered, shuffled, per \(neighbourChunk)", pad(fmt(gathered.nanoseconds / Double(n), 2), 6), "ok"])
+    row(["byte table, gathered, per \(neighbourChunk)", pad(fmt(gatheredBytes.nanoseconds / Double(n), 2), 6),
+         "sum rel. error \(fmt(relative * 1e6, 1))e-6; table build \(fmt(quantizing.nanoseconds / 1000, 2)) µs"])
+}
+
+do {
+    let dimension = 1536, ksub = 256
+    print("\n## PQ lookup table (per query), \(dimension) dimensions × \(ksub) centroids per sub-quantizer")
+    row(["m", "dsub", "codebook KiB", "µs/table"])
+    row(["---:", "---:", "---:", "---:"])
+    for m in [96, 192, 384] {
+        let dsub = dimension / m
+        let centroids = makeFloats(dimension * ksub, seed: 13)
+        let q = makeFloats(dimension, seed: 14)
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: m * ksub)
+        let result = measure {
+            ck_pq_dot_table(centroids, q, m, dsub, table)
+            return Double(table[0]) + Double(table[m * ksub - 1])
+        }
+        row(["\(m)", "\(dsub)", "\(dimension * ksub * 4 / 1024)", pad(fmt(result.nanoseconds / 1000, 2), 6)])
+    }
 }
 getloadavg(&load, 3)
 print("\nload average at end: \(fmt(load[0], 2))")

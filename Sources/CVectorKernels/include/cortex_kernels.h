@@ -95,7 +95,9 @@ void ck_l2sq_s8_gather(const int8_t *q, const int8_t *const *rows, size_t n, siz
 
 /* ---- product quantization, asymmetric distance (ADC) ---------------------------------------
  * m = number of sub-quantizers, 256 centroids (ksub) each, 8-bit codes.
- * out[r] = sum over j < m of lut[j*256 + code_r[j]] (summed in float, 4 partial sums).        */
+ * out[r] = sum over j < m of lut[j*256 + code_r[j]] (summed in float, 8 partial sums).
+ * The engine navigates with the byte-table variant below (a quarter of the table's cache
+ * footprint); the float-table kernels are its reference in tests and benchmarks.             */
 
 /** ADC for n contiguous codes, layout codes[n][m]. */
 void ck_pq_adc_u8(const float *lut, const uint8_t *codes, size_t n, size_t m, float *out);
@@ -104,6 +106,13 @@ void ck_pq_adc_u8_gather(const float *lut, const uint8_t *const *rows, size_t n,
 /** PQ lookup table of dot products, out[j][c] = q_j · centroid_jc, from centroids transposed per
  *  subspace: centroids_t is float [m][dsub][256]; q is float [m*dsub]; out is float [m][256]. */
 void ck_pq_dot_table(const float *centroids_t, const float *q, size_t m, size_t dsub, float *out);
+/** Quantizes a float lookup table [m][256] to bytes: out[j][c] = round((lut[j][c] - min_j) / scale),
+ * one scale for all rows (so byte sums add), a per-row offset. A code's float distance is then
+ *  *bias + scale * (sum of its bytes), within m * scale / 2 of the float table's sum. */
+void ck_pq_quantize_table(const float *lut, size_t m, uint8_t *out, float *scale, float *bias);
+/** ADC on a byte table (see ck_pq_quantize_table): out[r] = bias + scale * sum_j table[j][rows[r][j]]. */
+void ck_pq_adc_u8_table_gather(const uint8_t *table, const uint8_t *const *rows, size_t n, size_t m,
+                               float scale, float bias, float *out);
 
 /* ---- explicit variants (tests, benchmarks) ------------------------------------------------ */
 

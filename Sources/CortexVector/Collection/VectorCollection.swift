@@ -269,12 +269,10 @@ public struct VectorCollection: Sendable {
             ef = min(VectorLimits.efMax, (requestedEF * live + allowed.count - 1) / allowed.count)
         }
         if let productQuantizer = graph.productQuantizer {
-            var table = [Float](repeating: 0, count: productQuantizer.m * ProductQuantizer.centroidCount)
-            unsafe table.withUnsafeMutableBufferPointer { unsafe productQuantizer.lookupTable(for: query, metric: configuration.metric, into: $0.baseAddress!) }
-            let candidates = unsafe table.withUnsafeBufferPointer { buffer in
-                let oracle = unsafe ProductQuantizationOracle(memory: graph, metric: configuration.metric, table: buffer.baseAddress!)
-                return HNSWSearch(memory: graph, oracle: oracle).candidates(state: graph.state, ef: max(ef, k), allowed: allowed, scratch: scratch)
-            }
+            let oracle = unsafe ProductQuantizationOracle(
+                memory: graph, metric: configuration.metric, table: productQuantizer.byteTable(for: query, metric: configuration.metric))
+            let candidates = HNSWSearch(memory: graph, oracle: oracle).candidates(
+                state: graph.state, ef: max(ef, k), allowed: allowed, scratch: scratch)
             return rerank(candidates, exact: exact, k: k)
         }
         guard let quantizer = graph.quantizer else {

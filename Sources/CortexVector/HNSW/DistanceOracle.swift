@@ -85,13 +85,31 @@ extension DistanceOracle {
     }
 }
 
-/// Asymmetric PQ distances (ADC): the query stays float32; a node's distance
-/// is the sum of its `m` code bytes' entries in the query's lookup table.
+/// Asymmetric PQ distances (ADC): the query stays float32 (its lookup table
+/// holds exact sub-distances); a node's distance is the sum of its `m` code
+/// bytes' entries. The table is quantized to bytes with one shared step
+/// (``ProductQuantizer/ByteTable``): a quarter of the cache footprint, which is
+/// what bounds ADC once the float table outgrows L1 (m = 192: 48 KiB instead of
+/// 192 KiB, measured 1.6–1.9 × faster per code here). The sum is within
+/// m × step / 2 of the float table's; the final candidates are re-ranked exactly.
 @safe struct ProductQuantizationOracle<Memory: GraphMemory>: DistanceOracle {
     let memory: Memory
     let metric: Metric
-    /// `[m][256]` entries (see ``ProductQuantizer/lookupTable(for:metric:into:)``).
-    let table: UnsafePointer<Float>
+    /// Keeps `bytes` alive.
+    let table: ProductQuantizer.ByteTable
+    // Copies of the table's fields: no class indirection in the loop.
+    let bytes: UnsafePointer<UInt8>
+    let step: Float
+    let offset: Float
+
+    init(memory: Memory, metric: Metric, table: ProductQuantizer.ByteTable) {
+        self.memory = memory
+        self.metric = metric
+        self.table = table
+        unsafe bytes = UnsafePointer(table.bytes)
+        step = table.step
+        offset = table.offset
+    }
 
     @inline(__always)
     func row(_ slot: UInt32) -> UnsafeRawPointer { unsafe memory.record(.pqCodes, index: slot) }
@@ -99,7 +117,8 @@ extension DistanceOracle {
     @inline(__always)
     func distance(toRow row: UnsafeRawPointer) -> Float {
         var sum: Float = 0
-        unsafe ck_pq_adc_u8(table, row.assumingMemoryBound(to: UInt8.self), 1, memory.layout.pqSubquantizers, &sum)
+        var rowPointer: UnsafePointer<UInt8>? = unsafe row.assumingMemoryBound(to: UInt8.self)
+        unsafe ck_pq_adc_u8_table_gather(bytes, &rowPointer, 1, memory.layout.pqSubquantizers, step, offset, &sum)
         return metric == .l2 ? sum : 1 - sum
     }
 
@@ -109,7 +128,7 @@ extension DistanceOracle {
         ints: UnsafeMutablePointer<Int32>
     ) {
         let codeRows = unsafe UnsafeMutableRawPointer(rows).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
-        unsafe ck_pq_adc_u8_gather(table, codeRows, count, memory.layout.pqSubquantizers, out)
+        unsafe ck_pq_adc_u8_table_gather(bytes, codeRows, count, memory.layout.pqSubquantizers, step, offset, out)
         if metric != .l2 {
             for index in 0..<count { unsafe out[index] = 1 - out[index] }
         }

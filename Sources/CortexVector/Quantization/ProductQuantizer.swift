@@ -117,6 +117,36 @@ struct ProductQuantizer: VersionedRecord, Equatable {
         }
     }
 
+    /// A query's lookup table quantized to bytes for ADC (see ``ProductQuantizationOracle``).
+    @safe final class ByteTable {
+        /// `[m][256]` bytes.
+        let bytes: UnsafeMutablePointer<UInt8>
+        /// Float units per byte unit, shared by all rows.
+        let step: Float
+        /// Sum of the rows' minima.
+        let offset: Float
+
+        /// Quantizes `floats` (`[m][256]`).
+        init(floats: UnsafePointer<Float>, m: Int) {
+            unsafe bytes = .allocate(capacity: m * ProductQuantizer.centroidCount)
+            var step: Float = 1
+            var offset: Float = 0
+            unsafe ck_pq_quantize_table(floats, m, bytes, &step, &offset)
+            self.step = step
+            self.offset = offset
+        }
+
+        deinit { unsafe bytes.deallocate() }
+    }
+
+    /// The query's lookup table (see ``lookupTable(for:metric:into:)``), quantized to bytes.
+    func byteTable(for query: UnsafePointer<Float>, metric: Metric) -> ByteTable {
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: m * Self.centroidCount)
+        defer { unsafe floats.deallocate() }
+        unsafe lookupTable(for: query, metric: metric, into: floats)
+        return unsafe ByteTable(floats: floats, m: m)
+    }
+
     func encode(to writer: inout BinaryWriter) {
         writer.writeVarUInt(UInt64(m))
         writer.writeVarUInt(UInt64(subDimension))
