@@ -53,6 +53,8 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        // The wire protocol's codec: pure functions on bytes, shared by the server and the client.
+        .target(name: "CortexWire", dependencies: ["CortexCore"], swiftSettings: engineSettings),
         // Distance kernels in C: per-function ISA attributes with run-time dispatch (NOTES.md §3).
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .target(
@@ -117,6 +119,7 @@ let package = Package(
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
             swiftSettings: commonSettings
         ),
+        .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",
