@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "cortex-server", targets: ["cortex-server"]),
         .executable(name: "cortex", targets: ["cortex"]),
         .library(name: "CortexStorage", targets: ["CortexStorage"]),
+        // For the separate Fuzz package (libFuzzer entry points).
+        .library(name: "CortexFuzzTargets", targets: ["CortexFuzzTargets"]),
         // For the separate Benchmarks package.
         .library(name: "CVectorKernels", targets: ["CVectorKernels"]),
     ],
@@ -55,6 +57,8 @@ let package = Package(
         ),
         // The wire protocol's codec: pure functions on bytes, shared by the server and the client.
         .target(name: "CortexWire", dependencies: ["CortexCore"], swiftSettings: engineSettings),
+        // Fuzz bodies (FUZZING.md): entry points live in Fuzz/, the corpus replays in `swift test`.
+        .target(name: "CortexFuzzTargets", dependencies: ["CortexWire"], swiftSettings: commonSettings + [.strictMemorySafety()]),
         // Distance kernels in C: per-function ISA attributes with run-time dispatch (NOTES.md §3).
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .target(
@@ -120,6 +124,8 @@ let package = Package(
             swiftSettings: commonSettings
         ),
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",
