@@ -66,10 +66,12 @@ let package = Package(
             dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
+        // Domain services; today the API-key store (Auth/).
+        .target(name: "CortexApp", dependencies: ["CortexCore", "CortexStorage"], swiftSettings: commonSettings),
         .target(
             name: "CortexServer",
             dependencies: [
-                "CortexCore", "CortexStorage",
+                "CortexCore", "CortexStorage", "CortexApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -97,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "COpenBLAS",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,6 +125,7 @@ let package = Package(
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
             swiftSettings: commonSettings
         ),
+        .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
