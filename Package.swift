@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "CortexServer",
             dependencies: [
-                "CortexCore", "CortexStorage", "CortexApp",
+                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -82,6 +82,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: commonSettings
         ),
