@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "cortex-server", targets: ["cortex-server"]),
         .executable(name: "cortex", targets: ["cortex"]),
         .library(name: "CortexStorage", targets: ["CortexStorage"]),
+        .library(name: "CortexClient", targets: ["CortexClient"]),
         // For the separate Fuzz package (libFuzzer entry points).
         .library(name: "CortexFuzzTargets", targets: ["CortexFuzzTargets"]),
         // For the separate Benchmarks package.
@@ -86,6 +87,16 @@ let package = Package(
             ],
             swiftSettings: commonSettings
         ),
+        // Swift client for the wire protocol.
+        .target(
+            name: "CortexClient",
+            dependencies: [
+                "CortexWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: commonSettings
+        ),
         .executableTarget(
             name: "cortex-server",
             dependencies: [
@@ -138,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "cortex-server", "cortex"],
+            dependencies: [
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "CortexClient", "CortexWire",
+                "cortex-server", "cortex",
+            ],
             swiftSettings: commonSettings
         ),
     ]

@@ -51,8 +51,11 @@ public struct PayloadReader: Sendable {
     }
 
     private mutating func readSized(_ field: String) throws(WireError) -> ArraySlice<UInt8> {
+        let start = offset
         let count = Int(try read(UInt32.self, field))
-        guard count <= remainingByteCount else { throw truncated(field, needed: count) }
+        guard count <= remainingByteCount else {
+            throw .invalidInput("\(context): \(field) at byte \(start) needs \(count) bytes; \(remainingByteCount) left")
+        }
         defer { offset += count }
         return bytes[offset..<(offset + count)]
     }
