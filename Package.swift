@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "COpenBLAS",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "CortexClient", "CortexWire", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
