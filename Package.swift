@@ -22,6 +22,9 @@ let package = Package(
         .executable(name: "cortex-server", targets: ["cortex-server"]),
         .executable(name: "cortex", targets: ["cortex"]),
         .library(name: "CortexStorage", targets: ["CortexStorage"]),
+        .library(name: "CortexClient", targets: ["CortexClient"]),
+        // For the separate Fuzz package (libFuzzer entry points).
+        .library(name: "CortexFuzzTargets", targets: ["CortexFuzzTargets"]),
         // For the separate Benchmarks package.
         .library(name: "CVectorKernels", targets: ["CVectorKernels"]),
     ],
@@ -53,6 +56,10 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        // The wire protocol's codec: pure functions on bytes, shared by the server and the client.
+        .target(name: "CortexWire", dependencies: ["CortexCore"], swiftSettings: engineSettings),
+        // Fuzz bodies (FUZZING.md): entry points live in Fuzz/, the corpus replays in `swift test`.
+        .target(name: "CortexFuzzTargets", dependencies: ["CortexWire"], swiftSettings: commonSettings + [.strictMemorySafety()]),
         // Distance kernels in C: per-function ISA attributes with run-time dispatch (NOTES.md §3).
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .target(
@@ -60,10 +67,12 @@ let package = Package(
             dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
+        // Domain services; today the API-key store (Auth/).
+        .target(name: "CortexApp", dependencies: ["CortexCore", "CortexStorage"], swiftSettings: commonSettings),
         .target(
             name: "CortexServer",
             dependencies: [
-                "CortexCore", "CortexStorage",
+                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -74,6 +83,17 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        // Swift client for the wire protocol.
+        .target(
+            name: "CortexClient",
+            dependencies: [
+                "CortexWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: commonSettings
         ),
@@ -91,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "COpenBLAS",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "CortexClient", "CortexWire", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +137,10 @@ let package = Package(
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
             swiftSettings: commonSettings
         ),
+        .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
+        .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",
@@ -125,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "cortex-server", "cortex"],
+            dependencies: [
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "CortexClient", "CortexWire",
+                "cortex-server", "cortex",
+            ],
             swiftSettings: commonSettings
         ),
     ]

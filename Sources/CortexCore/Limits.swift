@@ -26,4 +26,24 @@ public enum Limits {
 
     /// Most events one outbox claim may return.
     public static let outboxClaimCountMax = 1_000
+
+    // MARK: Wire protocol (docs/wire-protocol.md §6)
+
+    /// Longest API key accepted in a wire handshake, in bytes.
+    public static let wireAPIKeyByteCountMax = 256
+
+    /// Largest wire frame payload, in bytes (16 MiB: a 1,000-record batch of 1,536-dimension vectors fits).
+    public static let wireFramePayloadByteCountMax = 16 << 20
+
+    /// Most records in one wire UPSERT, ids in one GET/DELETE, records one GET returns.
+    public static let wireBatchCountMax = 10_000
+
+    /// Requests one wire connection may have in flight before the server stops reading it.
+    public static let wireInFlightRequestCountMax = 64
+
+    /// Time a client has to complete the wire handshake after connecting.
+    public static let wireHandshakeTimeout: Duration = .seconds(10)
+
+    /// Default idle timeout of a wire connection (`server.wire_idle_timeout_seconds`).
+    public static let wireIdleTimeoutDefault: Duration = .seconds(300)
 }

@@ -1,15 +1,19 @@
+import CortexApp
 import CortexCore
 import CortexStorage
+import CortexVector
+import CortexWire
 import Hummingbird
 public import Logging
 import Metrics
 import NIOCore
+import NIOPosix
 public import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
-/// Opens storage, serves HTTP until SIGTERM/SIGINT, then shuts down in order:
-/// stop accepting, drain in-flight requests, close every environment.
+/// Opens storage, serves HTTP and the wire protocol until SIGTERM/SIGINT, then
+/// shuts down in order: stop accepting, drain in-flight requests, close every environment.
 public enum ServerRuntime {
     /// Runs the server; returns after a graceful shutdown.
     ///
@@ -31,22 +35,38 @@ public enum ServerRuntime {
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
 
+        let wire = try await WireListener.bind(
+            host: settings.host, port: settings.wirePort,
+            services: try wireServices(settings: settings, engine: engine, logger: logger))
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.httpPort), serverName: "cortex"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.httpPort
-                // The wire protocol listener arrives with issue 5; until then it is reported as off.
-                logger.notice("listening http=\(port) wire=off", metadata: ["host": "\(settings.host)", "data": "\(settings.storage.dataDirectory)"])
+                logger.notice("listening http=\(port) wire=\(wire.port)", metadata: ["host": "\(settings.host)", "data": "\(settings.storage.dataDirectory)"])
             },
             logger: logger)
         let sweeper = IdleSweeper(engine: engine, interval: settings.idleSweepInterval, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: sweeper)],
+            services: [.init(service: app), .init(service: wire), .init(service: sweeper)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         logger.info("http server drained")
+    }
+
+    /// What the wire listener's connections share; the thread pool is started here and stopped by the listener.
+    private static func wireServices(settings: ServerSettings, engine: StorageEngine, logger: Logger) throws(CortexError) -> WireServices {
+        let limits = WireLimits(
+            framePayloadByteCountMax: Limits.wireFramePayloadByteCountMax, batchCountMax: Limits.wireBatchCountMax,
+            kMax: VectorLimits.kMax, dimensionMax: VectorLimits.dimensionMax, inFlightMax: Limits.wireInFlightRequestCountMax,
+            idleTimeout: settings.wireIdleTimeout)
+        let threadPool = NIOThreadPool(numberOfThreads: settings.wireThreadCount == 0 ? System.coreCount : settings.wireThreadCount)
+        threadPool.start()
+        return WireServices(
+            limits: limits, handshakeTimeout: Limits.wireHandshakeTimeout, keys: try APIKeyStore(engine: engine),
+            dispatcher: WireDispatcher(engine: engine, limits: limits), threadPool: threadPool, metrics: WireMetrics(),
+            logger: logger)
     }
 }
 

@@ -5,12 +5,13 @@ import FoundationNetworking
 
 /// A real `cortex-server` child process on loopback, for end-to-end tests.
 ///
-/// Started with `--http-port 0`; the port is read from its
-/// `listening http=<port>` log line. Its standard error is kept for assertions.
+/// Started with `--http-port 0 --wire-port 0`; the ports are read from its
+/// `listening http=<port> wire=<port>` log line. Its standard error is kept for assertions.
 public final class ServerProcess: @unchecked Sendable {
     // Invariant: `output` is only touched under `lock`; the process handle is immutable after start.
     public let process: Process
     public let httpPort: Int
+    public let wirePort: Int
     private let lock = NSLock()
     private var output = Data()
 
@@ -27,19 +28,20 @@ public final class ServerProcess: @unchecked Sendable {
         process.standardOutput = pipe
         try process.run()
         var collected = Data()
-        var port: Int?
+        var ports: (http: Int, wire: Int)?
         let reader = pipe.fileHandleForReading
-        while port == nil {
+        while ports == nil {
             let chunk = reader.availableData
             guard !chunk.isEmpty else { break }
             collected.append(chunk)
-            port = Self.port(in: String(decoding: collected, as: UTF8.self))
+            ports = Self.ports(in: String(decoding: collected, as: UTF8.self))
         }
-        guard let port else {
+        guard let ports else {
             process.waitUntilExit()
             throw ServerProcessError.exitedBeforeListening(status: process.terminationStatus, output: String(decoding: collected, as: UTF8.self))
         }
-        httpPort = port
+        httpPort = ports.http
+        wirePort = ports.wire
         output = collected
         // Keep draining so the child never blocks on a full pipe.
         reader.readabilityHandler = { [weak self] handle in
@@ -75,8 +77,13 @@ public final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    private static func port(in text: String) -> Int? {
-        guard let range = text.range(of: "listening http=") else { return nil }
+    private static func ports(in text: String) -> (http: Int, wire: Int)? {
+        guard let http = number(after: "listening http=", in: text), let wire = number(after: " wire=", in: text) else { return nil }
+        return (http, wire)
+    }
+
+    private static func number(after marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
         let digits = text[range.upperBound...].prefix { $0.isNumber }
         // The line may still be arriving; require the character after the digits.
         guard digits.endIndex < text.endIndex else { return nil }

@@ -18,6 +18,12 @@ public struct CortexError: Error, Sendable, Equatable, CustomStringConvertible {
         case corrupt
         /// An environmental failure: disk, permissions, a dependency is down.
         case unavailable
+        /// The caller presented no credential, or one that is unknown, expired or revoked.
+        case unauthorized
+        /// The credential is valid but lacks the scope or role the operation needs.
+        case forbidden
+        /// The caller exceeded a rate limit.
+        case rateLimited = "rate_limited"
     }
 
     public let code: Code
@@ -39,4 +45,6 @@ extension CortexError {
     public static func tooLarge(_ message: String) -> Self { Self(.tooLarge, message) }
     public static func corrupt(_ message: String) -> Self { Self(.corrupt, message) }
     public static func unavailable(_ message: String) -> Self { Self(.unavailable, message) }
+    public static func unauthorized(_ message: String) -> Self { Self(.unauthorized, message) }
+    public static func forbidden(_ message: String) -> Self { Self(.forbidden, message) }
 }

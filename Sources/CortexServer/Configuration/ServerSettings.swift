@@ -15,6 +15,10 @@ public struct ServerSettings: Sendable, Equatable {
     public var httpPort: Int
     /// Binary wire-protocol port; 0 lets the kernel choose.
     public var wirePort: Int
+    /// A wire connection with nothing in flight and no bytes for this long is closed.
+    public var wireIdleTimeout: Duration
+    /// Threads for wire requests' storage work; 0 means one per core.
+    public var wireThreadCount: Int
     public var storage: StorageOptions
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -24,12 +28,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var idleSweepInterval: Duration
 
     public init(
-        host: String, httpPort: Int, wirePort: Int, storage: StorageOptions, logLevel: Logger.Level,
+        host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, storage: StorageOptions, logLevel: Logger.Level,
         logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration
     ) {
         self.host = host
         self.httpPort = httpPort
         self.wirePort = wirePort
+        self.wireIdleTimeout = wireIdleTimeout
+        self.wireThreadCount = wireThreadCount
         self.storage = storage
         self.logLevel = logLevel
         self.logFormat = logFormat

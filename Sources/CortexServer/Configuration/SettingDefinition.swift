@@ -59,7 +59,9 @@ enum SettingCatalog {
     static let all: [SettingDefinition] = [
         .init("server.host", .string, default: .string("127.0.0.1"), flag: "--host", "Address the HTTP and wire listeners bind to."),
         .init("server.http_port", .int, default: .int(8080), flag: "--http-port", "HTTP port; 0 picks a free port (logged at start)."),
-        .init("server.wire_port", .int, default: .int(7070), flag: "--wire-port", "Binary wire-protocol port; 0 picks a free port."),
+        .init("server.wire_port", .int, default: .int(7070), flag: "--wire-port", "Binary wire-protocol port; 0 picks a free port (logged at start)."),
+        .init("server.wire_idle_timeout_seconds", .int, default: .int(300), "A wire connection with nothing in flight and no bytes for this long is closed."),
+        .init("server.wire_threads", .int, default: .int(0), "Threads running wire requests' storage work; 0 = one per core."),
         .init("storage.data_directory", .string, default: .string("./data"), flag: "--data", "The data folder."),
         .init("storage.map_size_initial_bytes", .int, default: .int(64 << 20), "LMDB map size of a new environment (virtual memory, not disk)."),
         .init("storage.map_size_max_bytes", .int, default: .int(256 << 30), "Largest map an environment may grow to."),

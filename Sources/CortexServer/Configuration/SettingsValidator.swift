@@ -24,6 +24,8 @@ struct SettingsValidator {
             host: try nonEmptyString("server.host"),
             httpPort: try int("server.http_port", in: 0...65_535),
             wirePort: try int("server.wire_port", in: 0...65_535),
+            wireIdleTimeout: .seconds(try int("server.wire_idle_timeout_seconds", in: 1...86_400)),
+            wireThreadCount: try int("server.wire_threads", in: 0...256),
             storage: storage,
             logLevel: try choice("log.level", Logger.Level.init(rawValue:)),
             logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),

@@ -28,6 +28,9 @@ enum APIError {
         case .tooLarge: .contentTooLarge
         case .corrupt: .internalServerError
         case .unavailable: .serviceUnavailable
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .rateLimited: .tooManyRequests
         }
     }
 
@@ -36,7 +39,7 @@ enum APIError {
     /// and the request id, operators get the details in the log.
     static func isClientVisible(_ code: CortexError.Code) -> Bool {
         switch code {
-        case .invalidInput, .notFound, .conflict, .tooLarge: true
+        case .invalidInput, .notFound, .conflict, .tooLarge, .unauthorized, .forbidden, .rateLimited: true
         case .corrupt, .unavailable: false
         }
     }

@@ -73,26 +73,40 @@ public struct VectorStore: Sendable {
         try environment.read { transaction throws(CortexError) in try collections.entries(in: transaction).map(\.value) }
     }
 
-    /// Deletes a collection and all its data in one transaction.
+    /// Deletes a collection and all its data in one transaction (on the storage worker pool).
     public func delete(named name: String) async throws(CortexError) {
         let store = self
         let id = try await environment.write { (transaction: inout WriteTransaction) throws(CortexError) -> UInt32 in
-            guard let descriptor = try store.collections.get(name, in: transaction) else {
-                throw .notFound("collection '\(name)' does not exist")
-            }
-            let id = descriptor.id
-            try store.collections.delete(name, in: &transaction)
-            try store.states.delete(id, in: &transaction)
-            try store.quantizers.delete(id, in: &transaction)
-            try store.productQuantizers.delete(id, in: &transaction)
-            try Self.removePrefix(store.chunks, id, in: &transaction)
-            try Self.removePrefix(store.ids, id, in: &transaction)
-            try Self.removePrefix(store.records, id, in: &transaction)
-            try Self.removePrefix(store.order, id, in: &transaction)
-            try Self.removePrefix(store.freeSlots, id, in: &transaction)
-            return id
+            try store.removeCollection(named: name, in: &transaction)
         }
         environment.removeAttachment(SnapshotCache.attachmentKey(id))
+    }
+
+    /// ``delete(named:)`` on the calling thread (tools, and servers that run blocking work on their own pool).
+    public func deleteSync(named name: String) throws(CortexError) {
+        let store = self
+        let id = try environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> UInt32 in
+            try store.removeCollection(named: name, in: &transaction)
+        }
+        environment.removeAttachment(SnapshotCache.attachmentKey(id))
+    }
+
+    /// Removes every row of the named collection; returns its id.
+    private func removeCollection(named name: String, in transaction: inout WriteTransaction) throws(CortexError) -> UInt32 {
+        guard let descriptor = try collections.get(name, in: transaction) else {
+            throw .notFound("collection '\(name)' does not exist")
+        }
+        let id = descriptor.id
+        try collections.delete(name, in: &transaction)
+        try states.delete(id, in: &transaction)
+        try quantizers.delete(id, in: &transaction)
+        try productQuantizers.delete(id, in: &transaction)
+        try Self.removePrefix(chunks, id, in: &transaction)
+        try Self.removePrefix(ids, id, in: &transaction)
+        try Self.removePrefix(records, id, in: &transaction)
+        try Self.removePrefix(order, id, in: &transaction)
+        try Self.removePrefix(freeSlots, id, in: &transaction)
+        return id
     }
 
     private static func removePrefix<K: OrderedKey, V>(_ table: Table<K, V>, _ id: UInt32, in transaction: inout WriteTransaction) throws(CortexError) {

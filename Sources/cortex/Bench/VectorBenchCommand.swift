@@ -2,6 +2,7 @@ import ArgumentParser
 import CortexCore
 import CortexStorage
 import CortexVector
+import CortexWire
 import Foundation
 
 /// `cortex bench vector`: build a fresh collection from a TEXMEX dataset and sweep ef.
@@ -9,7 +10,12 @@ struct VectorBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vector",
         abstract: "Build a collection from DIR/base.fvecs and measure recall@10, QPS and latency per ef.",
-        discussion: "DIR holds base.fvecs, query.fvecs and groundtruth.ivecs (exact top-100, 0-based ids into base).")
+        discussion: """
+            DIR holds base.fvecs, query.fvecs and groundtruth.ivecs (exact top-100, 0-based ids into base). \
+            With --server HOST:PORT --api-key K (scopes ingest and query) the collection is built on a running \
+            server over the wire protocol, queried by --threads concurrent connections, and dropped afterwards; \
+            qps is then queries per wall-clock second and latencies include the network round trip.
+            """)
 
     @Option(name: .long, help: "Dataset folder.") var dataset: String
     @Option(name: .long, help: "l2, ip or cosine.") var metric = "cosine"
@@ -26,12 +32,19 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("filter-ef"), help: "ef for the filtered queries.") var filterEF = 64
     @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
     @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
+    @Option(name: .long, help: "Benchmark a running server at HOST:PORT over the wire protocol instead of an in-process collection.") var server: String?
+    @Option(name: .customLong("api-key"), help: "API key for --server (scopes ingest and query).") var apiKey: String?
 
     func run() async throws {
         let metric = try reportingErrors { () throws(CortexError) in try Metric(parsing: self.metric) }
         let efs = ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !efs.isEmpty else { throw ValidationError("--ef needs at least one integer") }
         let data = try reportingErrors { () throws(CortexError) in try BenchDataset(folder: dataset, maxQueries: maxQueries) }
+        if let server {
+            guard filterSelectivity == nil, !extended else { throw ValidationError("--filter-selectivity and --extended are not available with --server") }
+            try await runRemote(RemoteServer(address: server, apiKey: apiKey), data: data, metric: metric, efs: efs)
+            return
+        }
         let folder = FileManager.default.temporaryDirectory.path + "/cortex-bench-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let options = StorageOptions(
@@ -76,6 +89,19 @@ struct VectorBenchCommand: AsyncParsableCommand {
         }
         engine.close()
         if extended { report.reopen(milliseconds: try reopenAndQuery(options: options, query: data.queries[0])) }
+    }
+
+    private func runRemote(_ server: RemoteServer, data: BenchDataset, metric: Metric, efs: [Int]) async throws {
+        var quantizationCode = WireQuantization.serverDefault
+        if let quantization {
+            guard let parsed = VectorQuantization(rawValue: quantization) else { throw ValidationError("--quantization must be int8 or none") }
+            quantizationCode = parsed == .int8 ? .int8 : .none
+        }
+        let spec = CollectionSpec(
+            name: "bench-\(UUID().uuidString.prefix(8).lowercased())", dimension: data.dimension, metric: WireMetric(metric),
+            quantization: quantizationCode, m: m, efConstruction: efConstruction, pqSubquantizers: pqM ?? 0)
+        try await RemoteVectorBench(server: server, data: data, spec: spec, batchSize: batchSize, threads: threads)
+            .run(efs: efs, report: BenchReport(json: json, extended: false))
     }
 
     /// Filtered queries (`bucket < percent`) at `filterEF`, scored against exact filtered ground truth.
@@ -276,13 +302,13 @@ struct BenchReport {
         }
     }
 
-    private func emit(_ object: [String: Any]) {
+    func emit(_ object: [String: Any]) {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         print(String(decoding: data, as: UTF8.self))
     }
 
-    private func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-    private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+    func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
     private func round4(_ value: Double) -> Double { (value * 10000).rounded() / 10000 }
 }
 

@@ -1,0 +1,76 @@
+import CortexClient
+import CortexTesting
+import CortexWire
+import Foundation
+import Testing
+
+/// Writes rows of Int32 as a TEXMEX .ivecs file.
+func writeIvecs(_ rows: [[Int32]], to path: String) throws {
+    var data = Data()
+    for row in rows {
+        withUnsafeBytes(of: Int32(row.count).littleEndian) { data.append(contentsOf: $0) }
+        for value in row { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+    }
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
+@Suite struct RemoteCommandTests {
+    @Test func loadVectorsSendsAFileToARunningServer() async throws {
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey(scopes: "ingest,query")
+        try fixture.start()
+        let data = VectorData(count: 700, dimension: 8, seed: 21)
+        try writeFvecs(data.vectors, to: fixture.directory.child("v.fvecs"))
+        let arguments = ["load", "vectors", "--server", "127.0.0.1:\(fixture.wirePort)", "--api-key", key.key, "--collection", "docs",
+                         "--file", fixture.directory.child("v.fvecs"), "--metric", "l2", "--batch", "256", "--json"]
+        let first = try runProduct("cortex", arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(#""inserted" : 700"#))
+        #expect(first.stdout.contains(#""collection_count" : 700"#))
+        #expect(first.stderr.contains("loaded 256/700"))
+        let second = try runProduct("cortex", arguments)
+        #expect(second.stdout.contains(#""updated" : 700"#), "re-running is an upsert")
+
+        let client = try await fixture.connect(key.key)
+        #expect(try await client.count(collection: "docs") == 700)
+        let query = VectorData(count: 1, dimension: 8, seed: 5).vectors[0]
+        #expect(try await client.query(collection: "docs", vector: query, k: 10, ef: 700).map(\.record.id) == data.nearest(query, k: 10))
+
+        let wrongTenant = try runProduct("cortex", arguments + ["--tenant", "globex"])
+        #expect(wrongTenant.status == 1)
+        #expect(wrongTenant.stderr == "cortex: --tenant globex does not match the API key's tenant acme\n")
+        let badKey = try runProduct("cortex", ["load", "vectors", "--server", "127.0.0.1:\(fixture.wirePort)", "--api-key", "ck_nope",
+                                               "--collection", "docs", "--file", fixture.directory.child("v.fvecs")])
+        #expect(badKey.status == 1)
+        #expect(badKey.stderr == "cortex: server: invalid or revoked API key (unauthorized)\n")
+    }
+
+    @Test func benchVectorMeasuresARunningServerAndCleansUp() async throws {
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey(scopes: "ingest,query")
+        try fixture.start()
+        let base = VectorData(count: 500, dimension: 8, seed: 31)
+        let queries = VectorData(count: 40, dimension: 8, seed: 32).vectors
+        let folder = fixture.directory.child("dataset")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try writeFvecs(base.vectors, to: folder + "/base.fvecs")
+        try writeFvecs(queries, to: folder + "/query.fvecs")
+        try writeIvecs(queries.map { base.nearest($0, k: 10).map { Int32($0)! } }, to: folder + "/groundtruth.ivecs")
+
+        let run = try runProduct("cortex", [
+            "bench", "vector", "--dataset", folder, "--server", "127.0.0.1:\(fixture.wirePort)", "--api-key", key.key,
+            "--metric", "l2", "--ef", "16,500", "--threads", "4", "--json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try run.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(lines.count == 3)
+        #expect(lines[0]["phase"] as? String == "build")
+        #expect(lines[0]["vectors"] as? Int == 500)
+        #expect(lines[0]["connections"] as? Int == 4)
+        #expect(lines[2]["ef"] as? Int == 500)
+        #expect(lines[2]["recall@10"] as? Double == 1.0, "an exhaustive ef finds the exact neighbours")
+        #expect((lines[1]["qps"] as? Double ?? 0) > 0)
+        let client = try await fixture.connect(key.key)
+        #expect(try await client.listCollections().isEmpty, "the scratch collection is dropped")
+    }
+}
