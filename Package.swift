@@ -67,6 +67,8 @@ let package = Package(
             dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
+        // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
+        .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).
         .target(name: "CortexApp", dependencies: ["CortexCore", "CortexStorage"], swiftSettings: commonSettings),
         .target(
@@ -111,7 +113,8 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "CortexClient", "CortexWire", "COpenBLAS",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "CortexClient", "CortexWire", "CortexSnapshot",
+                "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -137,6 +140,9 @@ let package = Package(
             dependencies: ["CortexStorage", "CortexCore", "CortexTesting", "crash-writer"],
             swiftSettings: commonSettings
         ),
+        .testTarget(
+            name: "CortexSnapshotTests", dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting"],
+            swiftSettings: commonSettings),
         .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(

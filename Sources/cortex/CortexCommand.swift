@@ -2,13 +2,13 @@ import ArgumentParser
 import CortexServer
 import Logging
 
-/// `cortex`: the command-line tool (admin now; load, bench, snapshot and restore as their engines land).
+/// `cortex`: the command-line tool: admin, load, bench, snapshot, restore.
 @main
 struct CortexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cortex",
         abstract: "Administer Cortex data folders.",
-        subcommands: [AdminCommand.self, LoadCommand.self, BenchCommand.self])
+        subcommands: [AdminCommand.self, LoadCommand.self, BenchCommand.self, SnapshotCommand.self, RestoreCommand.self])
 
     /// Storage logs only what a user must see (warnings and worse) on standard error.
     static func main() async {

@@ -18,3 +18,24 @@ import Testing
         #expect(digests[0] == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
     }
 }
+
+@Suite struct SHA256StreamingTests {
+    /// Any split of the input into updates gives the one-shot digest.
+    @Test func splitUpdatesMatchOneShot() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 55, 56, 63, 64, 65, 127, 128, 1_000, 4_099] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = SHA256.hash(bytes)
+            for _ in 0..<8 {
+                var hasher = SHA256()
+                var start = 0
+                while start < length {
+                    let end = min(length, start + Int.random(in: 1...130, using: &generator))
+                    hasher.update(Array(bytes[start..<end]))
+                    start = end
+                }
+                #expect(hasher.finalize() == expected, "length \(length)")
+            }
+        }
+    }
+}

@@ -1,67 +1,123 @@
-/// SHA-256 (FIPS 180-4), for hashing secrets such as API keys before they are stored.
+/// SHA-256 (FIPS 180-4): API-key hashes, and integrity of snapshot objects.
 ///
-/// A plain, portable implementation: keys are short, so speed does not matter,
-/// and Cortex avoids a cryptography package for this one function. Verified
-/// against the FIPS 180-4 example vectors in CortexCoreTests.
-public enum SHA256 {
+/// Streaming: `update` any number of times, then `finalize()`. A plain
+/// portable implementation over raw pointers (no cryptography package for
+/// one function); verified against the FIPS 180-4 example vectors and
+/// split-point tests in CortexCoreTests.
+@safe public struct SHA256: Sendable {
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    /// Bytes of an incomplete block.
+    private var pending: [UInt8] = []
+    private var byteCount: UInt64 = 0
+
+    public init() { pending.reserveCapacity(64) }
+
     /// The 32-byte digest of `bytes`.
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        var state: [UInt32] = [
-            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-        ]
-        // Padding: 0x80, zeros to 56 mod 64, then the bit length as a big-endian u64.
-        var message = Array(bytes)
-        let bitCount = UInt64(message.count) &* 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitCount >> UInt64(shift))) }
-        var schedule = [UInt32](repeating: 0, count: 64)
-        for blockStart in stride(from: 0, to: message.count, by: 64) {
-            compress(message[blockStart..<(blockStart + 64)], state: &state, schedule: &schedule)
+        var hasher = SHA256()
+        hasher.update(Array(bytes))
+        return hasher.finalize()
+    }
+
+    /// Lower-case hex of the digest of `bytes`.
+    public static func hexHash(_ bytes: some Collection<UInt8>) -> String { hex(hash(bytes)) }
+
+    /// Lower-case hex of any digest.
+    public static func hex(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(digest.count * 2)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
         }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        unsafe bytes.withUnsafeBytes { unsafe update($0) }
+    }
+
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        byteCount &+= UInt64(buffer.count)
+        var offset = 0
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, buffer.count)
+            unsafe pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            offset = take
+            guard pending.count == 64 else { return }
+            unsafe pending.withUnsafeBytes { unsafe compress($0.baseAddress!) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        // offset + 64 <= count: a whole block inside the buffer.
+        while offset + 64 <= buffer.count {
+            unsafe compress(base + offset)
+            offset += 64
+        }
+        if offset < buffer.count { unsafe pending.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: buffer.count - offset)) }
+    }
+
+    /// The digest; the hasher must not be updated afterwards.
+    public mutating func finalize() -> [UInt8] {
+        let bitCount = byteCount &* 8
+        // Padding: 0x80, zeros to 56 mod 64, then the bit length as a big-endian u64.
+        var tail: [UInt8] = [0x80]
+        let used = (pending.count + 1) % 64
+        tail.append(contentsOf: repeatElement(0, count: used <= 56 ? 56 - used : 120 - used))
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitCount >> UInt64(shift))) }
+        let savedCount = byteCount
+        update(tail)
+        byteCount = savedCount
+        precondition(pending.isEmpty, "SHA-256 padding must end on a block boundary")
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
-        for word in state {
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
             for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
         }
         return digest
     }
 
-    /// Lower-case hex of the digest.
-    public static func hexHash(_ bytes: some Collection<UInt8>) -> String {
-        hash(bytes).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
-    }
-
-    private static func compress(_ block: ArraySlice<UInt8>, state: inout [UInt32], schedule w: inout [UInt32]) {
-        precondition(block.count == 64, "SHA-256 blocks are 64 bytes")
-        let base = block.startIndex
-        for index in 0..<16 {
-            let offset = base + 4 * index
-            w[index] = UInt32(block[offset]) << 24 | UInt32(block[offset + 1]) << 16 | UInt32(block[offset + 2]) << 8 | UInt32(block[offset + 3])
+    /// One 64-byte block at `block`.
+    private mutating func compress(_ block: UnsafeRawPointer) {
+        var w = (
+            UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+            UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0)
+        )
+        unsafe withUnsafeMutableBytes(of: &w) { raw in
+            let words = unsafe raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            // index < 16: the block has 16 big-endian words.
+            for index in 0..<16 { unsafe words[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)) }
+            var (a, b, c, d, e, f, g, h) = state
+            for index in 0..<64 {
+                let word: UInt32
+                if index < 16 {
+                    word = unsafe words[index]
+                } else {
+                    // A 16-word ring holds the schedule: slot index & 15 is w[index - 16].
+                    let w15 = unsafe words[(index - 15) & 15], w2 = unsafe words[(index - 2) & 15]
+                    let s0 = rotate(w15, 7) ^ rotate(w15, 18) ^ (w15 >> 3)
+                    let s1 = rotate(w2, 17) ^ rotate(w2, 19) ^ (w2 >> 10)
+                    word = unsafe words[index & 15] &+ s0 &+ words[(index - 7) & 15] &+ s1
+                    unsafe words[index & 15] = word
+                }
+                let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+                let choose = (e & f) ^ (~e & g)
+                let temp1 = h &+ s1 &+ choose &+ Self.roundConstants[index] &+ word
+                let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ s0 &+ majority)
+            }
+            state = (
+                state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h
+            )
         }
-        for index in 16..<64 {
-            let s0 = rotate(w[index - 15], 7) ^ rotate(w[index - 15], 18) ^ (w[index - 15] >> 3)
-            let s1 = rotate(w[index - 2], 17) ^ rotate(w[index - 2], 19) ^ (w[index - 2] >> 10)
-            w[index] = w[index - 16] &+ s0 &+ w[index - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-        for index in 0..<64 {
-            let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-            let choose = (e & f) ^ (~e & g)
-            let temp1 = h &+ s1 &+ choose &+ roundConstants[index] &+ w[index]
-            let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = s0 &+ majority
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
-        }
-        for (index, value) in [a, b, c, d, e, f, g, h].enumerated() { state[index] = state[index] &+ value }
     }
 
     @inline(__always)
-    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 { (value >> count) | (value << (32 - count)) }
+    private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 { (value >> count) | (value << (32 - count)) }
 
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,

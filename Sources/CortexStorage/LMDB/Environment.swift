@@ -107,6 +107,13 @@ import Glibc
         _ = attachments.withLock { $0.removeValue(forKey: key) }
     }
 
+    var isClosed: Bool { closed.load(ordering: .relaxed) }
+
+    /// Runs `body` holding the resize lock shared (no map growth meanwhile).
+    func resizeLockShared<T>(_ body: () throws(CortexError) -> T) throws(CortexError) -> T {
+        try resizeLock.withShared(body)
+    }
+
     /// The current size of the memory map in bytes.
     public var currentMapByteCount: Int { mapByteCount.withLock { $0 } }
 }

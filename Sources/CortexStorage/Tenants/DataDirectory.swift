@@ -62,7 +62,7 @@ struct DataDirectory: ~Copyable {
                 throw .invalidInput(
                     "data folder \(path) is not empty and has no \(markerName) file: it is not a Cortex data folder")
             }
-            try write("cortex-data \(formatVersion)\n", to: markerPath)
+            try writeMarker(in: path)
             return
         }
         let text = String(decoding: marker, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -73,6 +73,10 @@ struct DataDirectory: ~Copyable {
         guard version <= formatVersion else {
             throw .unavailable("data folder \(path) has format version \(version); this build reads up to \(formatVersion)")
         }
+    }
+
+    static func writeMarker(in path: String) throws(CortexError) {
+        try write("cortex-data \(formatVersion)\n", to: path + "/" + markerName)
     }
 
     private static func lock(_ lockPath: String) throws(CortexError) -> Int32 {

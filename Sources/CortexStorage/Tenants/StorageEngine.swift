@@ -23,7 +23,7 @@ public final class StorageEngine: Sendable {
     let logger: Logger
     let pool: WorkerPool
     private let directory: Mutex<DataDirectory?>
-    private let dataPath: String
+    let dataPath: String
     let tenants: Table<String, TenantRecord>
     let slots = Mutex<[TenantID: Slot]>([:])
     /// Serialises tenant create, first open and the registry steps of delete,
@@ -57,6 +57,7 @@ public final class StorageEngine: Sendable {
         tenants = try system.table("tenants")
         self.directory = Mutex(consume directory)
         try finishInterruptedDeletions()
+        try finishInterruptedInstalls()
     }
 
     /// Opens the engine with a default logger (for tools and tests).
