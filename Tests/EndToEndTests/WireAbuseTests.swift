@@ -65,6 +65,24 @@ import Testing
         try await expectServing(fixture, key)
     }
 
+    @Test func aReusedOrZeroRequestIDEndsTheConnectionAfterTheInFlightAnswers() async throws {
+        let (fixture, key) = try await prepared()
+        let socket = try fixture.rawSession(key)
+        // Both frames arrive in one read, so the first is still in flight when the second is decoded.
+        try socket.send(WireRequest.count(collection: "docs").frame(requestID: 5).encoded() + WireRequest.count(collection: "docs").frame(requestID: 5).encoded())
+        let frames = try WireFixture.frames(in: try socket.readToEnd())
+        #expect(frames.map(\.requestID) == [5, 0])
+        #expect(try WireResponse.decode(kind: .count, payload: frames[0].payload, limits: WireLimits()) == .count(50))
+        #expect(try WireFixture.error(frames[1]) == WireError(.protocolError, "request id 5 is already in flight"))
+
+        let zero = try fixture.rawSession(key)
+        try zero.send(WireRequest.count(collection: "docs").frame(requestID: 0).encoded())
+        #expect(try WireFixture.frames(in: try zero.readToEnd()).map(WireFixture.error) == [
+            WireError(.protocolError, "request id 0 is reserved for the server"),
+        ])
+        try await expectServing(fixture, key)
+    }
+
     @Test func anOversizedFrameLengthIsRefusedAndTheConnectionClosed() async throws {
         let (fixture, key) = try await prepared()
         let socket = try fixture.rawSession(key)
