@@ -13,14 +13,23 @@ final class ClientChannelHandler: ChannelInboundHandler {
     /// Why the connection ended, once it has; later requests fail with it.
     private var failure: WireError?
     private var context: ChannelHandlerContext?
+    private let handshake: [UInt8]
 
-    init(hello: EventLoopPromise<Hello>, payloadByteCountMax: Int) {
+    init(handshake: [UInt8], hello: EventLoopPromise<Hello>, payloadByteCountMax: Int) {
+        self.handshake = handshake
         self.hello = hello
         decoder = StreamDecoder(payloadByteCountMax: payloadByteCountMax)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    /// Sends the handshake from the event loop as soon as TCP connects, so it never waits for the
+    /// connecting task to be scheduled again (the server times out handshakes).
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake)), promise: nil)
+        context.fireChannelActive()
     }
 
     /// Records `promise` for `requestID` and sends `bytes`; fails it at once if the connection is gone.

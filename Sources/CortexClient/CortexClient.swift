@@ -28,31 +28,32 @@ public final class CortexClient: Sendable {
     /// - Throws: `unauthorized` for a bad or revoked key, `protocol_error` for a
     ///   server that does not speak version 1, `unavailable` when the connection fails.
     public static func connect(host: String, port: Int, apiKey: String) async throws(WireError) -> CortexClient {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let eventLoop = group.next()
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let helloPromise = eventLoop.makePromise(of: Hello.self)
+        // The handler is handed out by the initializer itself: looking it up later could find the
+        // pipeline already torn down if the server closed the connection in the meantime.
+        let handlerPromise = eventLoop.makePromise(of: NIOLoopBound<ClientChannelHandler>.self)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = ClientChannelHandler(hello: helloPromise, payloadByteCountMax: Int(UInt32.max))
+                        let handler = ClientChannelHandler(
+                            handshake: Handshake(apiKey: apiKey).encoded(), hello: helloPromise, payloadByteCountMax: Int(UInt32.max))
                         try channel.pipeline.syncOperations.addHandler(handler)
+                        handlerPromise.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
                 .connect(host: host, port: port).get()
         } catch {
             helloPromise.fail(error)
+            handlerPromise.fail(error)
             throw WireError(.unavailable, "cannot connect to \(host):\(port): \(error)")
         }
-        let handshake = Handshake(apiKey: apiKey).encoded()
-        channel.writeAndFlush(channel.allocator.buffer(bytes: handshake), promise: nil)
         do {
             let hello = try await helloPromise.futureResult.get()
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientChannelHandler.self), eventLoop: channel.eventLoop)
-            }.get()
+            let handler = try await handlerPromise.futureResult.get()
             return CortexClient(hello: hello, channel: channel, handler: handler)
         } catch {
             channel.close(promise: nil)

@@ -65,6 +65,24 @@ import Testing
         try await expectServing(fixture, key)
     }
 
+    @Test func aReusedOrZeroRequestIDEndsTheConnectionAfterTheInFlightAnswers() async throws {
+        let (fixture, key) = try await prepared()
+        let socket = try fixture.rawSession(key)
+        // Both frames arrive in one read, so the first is still in flight when the second is decoded.
+        try socket.send(WireRequest.count(collection: "docs").frame(requestID: 5).encoded() + WireRequest.count(collection: "docs").frame(requestID: 5).encoded())
+        let frames = try WireFixture.frames(in: try socket.readToEnd())
+        #expect(frames.map(\.requestID) == [5, 0])
+        #expect(try WireResponse.decode(kind: .count, payload: frames[0].payload, limits: WireLimits()) == .count(50))
+        #expect(try WireFixture.error(frames[1]) == WireError(.protocolError, "request id 5 is already in flight"))
+
+        let zero = try fixture.rawSession(key)
+        try zero.send(WireRequest.count(collection: "docs").frame(requestID: 0).encoded())
+        #expect(try WireFixture.frames(in: try zero.readToEnd()).map(WireFixture.error) == [
+            WireError(.protocolError, "request id 0 is reserved for the server"),
+        ])
+        try await expectServing(fixture, key)
+    }
+
     @Test func anOversizedFrameLengthIsRefusedAndTheConnectionClosed() async throws {
         let (fixture, key) = try await prepared()
         let socket = try fixture.rawSession(key)
@@ -128,12 +146,17 @@ import Testing
         try await expectServing(fixture, key)
     }
 
-    @Test func anIdleConnectionIsClosedWithATimeoutError() async throws {
-        let (fixture, key) = try await prepared(environment: ["CORTEX_SERVER_WIRE_IDLE_TIMEOUT_SECONDS": "1"])
-        let socket = try fixture.rawSession(key)
-        #expect(try WireFixture.frames(in: try socket.readToEnd()).map(WireFixture.error) == [
+    @Test func anIdleConnectionIsClosedWithATimeoutError() throws {
+        // Raw sockets only: with a 1 s idle timeout, a client task waiting to be scheduled could itself go idle.
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey().key
+        try fixture.start(environment: ["CORTEX_SERVER_WIRE_IDLE_TIMEOUT_SECONDS": "1"])
+        let idle = try fixture.rawSession(key)
+        #expect(try WireFixture.frames(in: try idle.readToEnd()).map(WireFixture.error) == [
             WireError(.timeout, "connection idle for 1 s; closing"),
         ])
-        try await expectServing(fixture, key)
+        let next = try fixture.rawSession(key)
+        try next.send(WireRequest.ping([7]).frame(requestID: 1).encoded())
+        #expect(try WireFixture.readFrame(next) == WireResponse.pong([7]).frame(for: .ping, requestID: 1), "the server keeps serving")
     }
 }

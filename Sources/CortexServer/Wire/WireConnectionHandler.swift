@@ -118,7 +118,7 @@ final class WireConnectionHandler: ChannelInboundHandler {
             if phase == .handshake { fail(error) } else { drainAndClose(with: error) }
             return
         }
-        setReadingPaused(phase == .open && inFlight.count >= services.limits.inFlightMax)
+        setReadingPaused(phase == .authenticating || (phase == .open && inFlight.count >= services.limits.inFlightMax))
         // After advance() an empty in-flight set means no complete frame is left in the buffer.
         if inputClosed, phase == .open, inFlight.isEmpty { drainAndClose(with: nil) }
     }
@@ -159,9 +159,11 @@ final class WireConnectionHandler: ChannelInboundHandler {
         guard frame.header.flags == 0, frame.header.reserved == 0 else {
             return answer(WireError(.protocolError, "frame flags and reserved bits must be 0 in version 1", requestID: id))
         }
-        guard id != 0 else { return answer(WireError(.protocolError, "request id 0 is reserved for the server", requestID: 0)) }
+        // Both violations make responses ambiguous, so they end the connection; the error goes out
+        // with request id 0 (connection level) after every in-flight request has been answered.
+        guard id != 0 else { return drainAndClose(with: WireError(.protocolError, "request id 0 is reserved for the server")) }
         guard !inFlight.contains(id) else {
-            return drainAndClose(with: WireError(.protocolError, "request id \(id) is already in flight", requestID: id))
+            return drainAndClose(with: WireError(.protocolError, "request id \(id) is already in flight"))
         }
         guard let kind = RequestKind(rawValue: frame.opcode) else {
             if Opcode.reservedAnalytics.contains(frame.opcode) {
