@@ -30,6 +30,8 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("filter-selectivity"), help: "Also measure filtered queries: comma-separated percentages (e.g. 1,10,50); records get metadata bucket = row % 100 and the filter is bucket < p.")
     var filterSelectivity: String?
     @Option(name: .customLong("filter-ef"), help: "ef for the filtered queries.") var filterEF = 64
+    @Option(name: .long, help: "After the sweep, delete this percentage of the vectors (a seeded random choice), insert them again, and sweep the same ef values once more (\"phase\":\"churn\" lines).")
+    var churn: Int?
     @Flag(name: .long, help: "One JSON object per line (build: phase, build_s, bytes_per_vector_memory, bytes_per_vector_disk; search: phase, ef, recall@10, qps, p50_ms, p99_ms).") var json = false
     @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
     @Option(name: .long, help: "Benchmark a running server at HOST:PORT over the wire protocol instead of an in-process collection.") var server: String?
@@ -76,6 +78,13 @@ struct VectorBenchCommand: AsyncParsableCommand {
         for efValue in efs {
             let result = try search(collection, data: data, ef: efValue)
             report.search(ef: efValue, result: result)
+        }
+        if let churn {
+            guard (1...100).contains(churn) else { throw ValidationError("--churn needs a percentage 1-100") }
+            let seconds = try churnCollection(collection, data: data, percent: churn)
+            for efValue in efs {
+                report.churn(percent: churn, seconds: seconds, ef: efValue, result: try search(collection, data: data, ef: efValue))
+            }
         }
         if let filterSelectivity {
             let percents = filterSelectivity.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -140,6 +149,26 @@ struct VectorBenchCommand: AsyncParsableCommand {
             }
         }
         return (monotonicSeconds() - started) * 1000
+    }
+
+    /// Deletes `percent` % of the rows (seeded shuffle) in batches, then upserts them again; returns the wall seconds.
+    private func churnCollection(_ collection: VectorCollection, data: BenchDataset, percent: Int) throws -> Double {
+        var generator = SplitMixGenerator(seed: 0xC40A2)
+        let chosen = Array(data.base.indices.shuffled(using: &generator).prefix(data.base.count * percent / 100))
+        let start = monotonicSeconds()
+        for batchStart in stride(from: 0, to: chosen.count, by: batchSize) {
+            let ids = chosen[batchStart..<min(batchStart + batchSize, chosen.count)].map { String($0) }
+            _ = try reportingErrors { () throws(CortexError) in try collection.deleteSync(ids: ids) }
+        }
+        for batchStart in stride(from: 0, to: chosen.count, by: batchSize) {
+            let rows = chosen[batchStart..<min(batchStart + batchSize, chosen.count)]
+            let withBuckets = filterSelectivity != nil
+            let batch = rows.map {
+                VectorRecord(id: String($0), vector: data.base[$0], metadata: withBuckets ? ["bucket": .int(Int64($0 % 100))] : nil)
+            }
+            _ = try reportingErrors { () throws(CortexError) in try collection.upsertSync(batch) }
+        }
+        return monotonicSeconds() - start
     }
 
     private func buildCollection(_ collection: VectorCollection, data: BenchDataset) throws -> (wall: Double, cpu: Double) {
@@ -284,6 +313,16 @@ struct BenchReport {
         }
     }
 
+    func churn(percent: Int, seconds: Double, ef: Int, result: SearchResult) {
+        if json {
+            emit(["phase": "churn", "churn_percent": percent, "churn_s": round3(seconds), "ef": ef, "recall@10": round4(result.recall),
+                  "qps": round1(result.qps), "p50_ms": round4(result.p50), "p99_ms": round4(result.p99)])
+        } else {
+            print(String(format: "after churn %d%% (%.1f s)  ef %4d  recall@10 %.4f  qps %8.1f  p50 %.3f ms  p99 %.3f ms",
+                         percent, seconds, ef, result.recall, result.qps, result.p50, result.p99))
+        }
+    }
+
     func filtered(percent: Int, ef: Int, result: SearchResult) {
         if json {
             emit(["phase": "filtered", "selectivity_percent": percent, "ef": ef, "recall@10": round4(result.recall),
@@ -322,4 +361,17 @@ func threadCPUSeconds() -> Double {
     var spec = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
     return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+/// SplitMix64: a small seeded generator, so a churn run deletes the same rows every time.
+struct SplitMixGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
