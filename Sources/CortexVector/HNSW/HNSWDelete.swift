@@ -29,7 +29,12 @@ extension HNSWInserter {
         let base = unsafe graph.vector(node)
         let candidates = pool.map { (distance: unsafe distance(base, $0), slot: $0) }
             .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.slot < $1.slot) }
-        let kept = selectNeighbours(candidates, limit: capacity)
+        var kept = selectNeighbours(candidates, limit: capacity)
+        // The node lost a link: fill up to capacity with the nearest candidates the heuristic pruned.
+        if kept.count < capacity {
+            let chosen = Set(kept)
+            for candidate in candidates where kept.count < capacity && !chosen.contains(candidate.slot) { kept.append(candidate.slot) }
+        }
         for (index, neighbour) in kept.enumerated() { unsafe links[index] = neighbour }
         unsafe writeCount(countPointer, kept.count, level: level)
     }
