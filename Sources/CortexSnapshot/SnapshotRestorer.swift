@@ -11,8 +11,9 @@ public struct SnapshotRestorer {
     public init(target: any SnapshotTarget) { reader = SnapshotReader(target: target) }
 
     /// Restores every environment of `manifest` into `dataFolder`, which must
-    /// be missing or empty unless `replacing` (then its contents are removed
-    /// once the snapshot has been verified). Returns the restored tenants.
+    /// be missing or empty unless `replacing` and it is a Cortex data folder
+    /// (then its contents are removed once the snapshot has been verified).
+    /// Returns the restored tenants.
     public func restoreAll(
         _ manifest: SnapshotManifest, to dataFolder: String, replacing: Bool, progress: (SnapshotProgress) -> Void = { _ in }
     ) throws(CortexError) -> [TenantID] {
@@ -22,8 +23,12 @@ public struct SnapshotRestorer {
             guard replacing else {
                 throw .conflict("data folder \(dataFolder) is not empty; restore into an empty folder or pass --force to replace its contents")
             }
+            // --force replaces a Cortex data folder only, never an arbitrary folder's files.
+            guard existing.contains("CORTEX") else {
+                throw .conflict("\(dataFolder) is not empty and is not a Cortex data folder (no CORTEX file); refusing to replace its contents")
+            }
             // Opening takes the folder's lock: fails while a server uses it.
-            if existing.contains("CORTEX") { try StorageEngine(options: StorageOptions(dataDirectory: dataFolder)).close() }
+            try StorageEngine(options: StorageOptions(dataDirectory: dataFolder)).close()
         }
         let staging = dataFolder + "/.restore-" + manifest.id
         try removeTree(staging)

@@ -146,9 +146,17 @@ private func observe(_ engine: StorageEngine) throws -> [String] {
         }
         #expect(refused?.code == .conflict)
         #expect(FileManager.default.fileExists(atPath: occupied + "/notes.txt"))
-        _ = try SnapshotRestorer(target: source.target).restoreAll(manifest, to: occupied, replacing: true)
-        #expect(!FileManager.default.fileExists(atPath: occupied + "/notes.txt"))
-        let restored = try StorageEngine(options: StorageOptions(dataDirectory: occupied))
+        // --force never empties a folder that is not a Cortex data folder.
+        let foreign = #expect(throws: CortexError.self) {
+            _ = try SnapshotRestorer(target: source.target).restoreAll(manifest, to: occupied, replacing: true)
+        }
+        #expect(foreign?.message.contains("not a Cortex data folder") == true)
+        #expect(FileManager.default.fileExists(atPath: occupied + "/notes.txt"))
+        // A Cortex data folder with other data is replaced with --force.
+        let other = source.directory.child("other")
+        try StorageEngine(options: StorageOptions(dataDirectory: other)).createTenantAndClose(try TenantID("zeta"))
+        _ = try SnapshotRestorer(target: source.target).restoreAll(manifest, to: other, replacing: true)
+        let restored = try StorageEngine(options: StorageOptions(dataDirectory: other))
         defer { restored.close() }
         #expect(try observe(restored) == observe(source.engine))
     }
@@ -172,5 +180,12 @@ private func observe(_ engine: StorageEngine) throws -> [String] {
         #expect(throws: CortexError.self) { _ = try reader.prune(keep: 0) }
         let unknown = #expect(throws: CortexError.self) { _ = try reader.manifest(id: "20000101T000000Z-00000000") }
         #expect(unknown?.code == .notFound)
+    }
+}
+
+extension StorageEngine {
+    fileprivate func createTenantAndClose(_ id: TenantID) throws {
+        defer { close() }
+        try createTenant(id)
     }
 }
