@@ -33,14 +33,16 @@ struct JSONFields {
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The value of `key`; nil when absent or JSON `null` (both mean "not given").
-    func optional(_ key: String) -> JSONValue? {
-        guard let value = fields[key], value != .null else { return nil }
+    /// The value of `key`, nil when absent. An explicit `null` is refused: omit the field instead
+    /// (one spelling for "not given" keeps the documented schema and the server in agreement).
+    func optional(_ key: String) throws(CortexError) -> JSONValue? {
+        guard let value = fields[key] else { return nil }
+        guard value != .null else { throw .invalidInput("\(name(key)) is null; omit the field instead") }
         return value
     }
 
     func required(_ key: String) throws(CortexError) -> JSONValue {
-        guard let value = optional(key) else { throw .invalidInput("missing field \(name(key))") }
+        guard let value = try optional(key) else { throw .invalidInput("missing field \(name(key))") }
         return value
     }
 
@@ -61,7 +63,7 @@ struct JSONFields {
     }
 
     func optionalArray(_ key: String) throws(CortexError) -> [JSONValue]? {
-        guard let value = optional(key) else { return nil }
+        guard let value = try optional(key) else { return nil }
         guard case .array(let elements) = value else { throw .invalidInput("\(name(key)) must be an array; got \(value.kindName)") }
         return elements
     }

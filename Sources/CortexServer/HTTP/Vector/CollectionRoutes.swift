@@ -22,7 +22,7 @@ struct CollectionRoutes: Sendable {
     func register(on group: RouterGroup<CortexRequestContext>) {
         group.post("collections") { request, context in
             let tenant = try context.tenant(forWrite: true)
-            let configuration = try VectorRequests.configuration(try await body(of: request))
+            let configuration = try await parse(request, VectorRequests.configuration)
             let created = try await run(tenant) { store throws(CortexError) in
                 VectorResponses.Collection(try store.create(configuration).descriptor, count: 0)
             }
@@ -63,7 +63,7 @@ struct CollectionRoutes: Sendable {
         group.post("collections/{name}/records") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: true)
-            let records = try VectorRequests.records(try await body(of: request))
+            let records = try await parse(request, VectorRequests.records)
             return jsonResponse(try await run(tenant) { store throws(CortexError) in
                 let summary = try store.collection(named: name).upsertSync(records)
                 return VectorResponses.Upserted(inserted: summary.inserted, updated: summary.updated)
@@ -72,7 +72,7 @@ struct CollectionRoutes: Sendable {
         group.post("collections/{name}/query") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: false)
-            let query = try VectorRequests.query(try await body(of: request))
+            let query = try await parse(request, VectorRequests.query)
             return jsonResponse(try await run(tenant) { store throws(CortexError) in
                 try Self.query(query, collection: try store.collection(named: name))
             })
@@ -80,7 +80,7 @@ struct CollectionRoutes: Sendable {
         group.post("collections/{name}/get") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: false)
-            let get = try VectorRequests.get(try await body(of: request))
+            let get = try await parse(request, VectorRequests.get)
             return jsonResponse(try await run(tenant) { store throws(CortexError) in
                 try Self.get(get, collection: try store.collection(named: name))
             })
@@ -88,7 +88,7 @@ struct CollectionRoutes: Sendable {
         group.post("collections/{name}/delete") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: true)
-            let deletion = try VectorRequests.delete(try await body(of: request))
+            let deletion = try await parse(request, VectorRequests.delete)
             return jsonResponse(try await run(tenant) { store throws(CortexError) in
                 let collection = try store.collection(named: name)
                 switch deletion {
@@ -141,6 +141,13 @@ struct CollectionRoutes: Sendable {
                 try body(try VectorStore(environment: environment))
             }
         }
+    }
+
+    /// Reads the body and parses it on the pool: a body of many megabytes takes a while to parse,
+    /// and the cooperative pool (two threads on a small machine) must stay free for other requests.
+    private func parse<T: Sendable>(_ request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> T) async throws -> T {
+        let data = try await body(of: request)
+        return try await pool.runIfActive { try parser(data) }
     }
 
     /// The request body, at most `bodyByteCountMax` bytes; `.tooLarge` (413) naming the limit otherwise.
