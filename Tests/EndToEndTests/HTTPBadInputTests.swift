@@ -77,3 +77,23 @@ import Testing
         #expect(try await TestHTTPClient(baseURL: server.baseURL).get("/health").status == 200)
     }
 }
+
+@Suite struct HTTPExtremeValueTests {
+    /// Components near float32's limit are valid, but squared distances between such vectors overflow
+    /// to infinity, which JSON cannot carry: the answer must still be JSON, and the server must live.
+    @Test func aQueryWhoseDistanceOverflowsFloat32AnswersWithTheLargestFiniteDistance() async throws {
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey(scopes: "admin").key
+        let server = try fixture.start()
+        let api = VectorAPI(server, key: key)
+        #expect(try await api.createCollection("big", dimension: 2).status == 201)
+        let upsert = try await api.send("POST", "/collections/big/records", ["records": [
+            ["id": "far", "vector": [3e38, 3e38]], ["id": "near", "vector": [-3e38, -3e38]],
+        ]])
+        #expect(upsert.status == 200, "\(upsert.text)")
+        let reply = try await api.send("POST", "/collections/big/query", ["vector": [-3e38, -3e38], "k": 2])
+        #expect(reply.status == 200, "\(reply.text)")
+        #expect(reply.text == #"{"results":[{"distance":0,"id":"near"},{"distance":3.4028235e+38,"id":"far"}]}"#)
+        #expect(try await TestHTTPClient(baseURL: server.baseURL).get("/health").status == 200)
+    }
+}

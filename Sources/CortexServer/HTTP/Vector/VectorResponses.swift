@@ -56,7 +56,9 @@ enum VectorResponses {
 
         init(_ record: VectorRecord, distance: Float?, include: RecordInclude) {
             id = record.id
-            self.distance = distance
+            // Finite components can still give an infinite squared distance (3e38 apart); JSON has no
+            // infinity, so such a distance is reported as the largest float32, which keeps the order.
+            self.distance = distance.map { $0.isFinite ? $0 : ($0 > 0 ? Float.greatestFiniteMagnitude : -Float.greatestFiniteMagnitude) }
             metadata = include.metadata ? record.metadata.map(Metadata.init) : nil
             document = include.document ? record.document : nil
             vector = include.vector ? record.vector : nil
