@@ -23,6 +23,9 @@ import Testing
         #expect(revokedReply.headers["www-authenticate"] == "Bearer")
         #expect(try ErrorReply(try await VectorAPI(server, key: "ck_not-a-real-key").send("GET", "/collections")) == rejected)
         #expect(try ErrorReply(try await VectorAPI(server, key: String(writer.dropLast())).send("GET", "/collections")) == rejected)
+        let lowerCaseScheme = try await TestHTTPClient(baseURL: server.baseURL).send(
+            "GET", "/api/v1/collections", headers: ["Authorization": "bearer \(writer)"])
+        #expect(lowerCaseScheme.status == 200, "the scheme name is case-insensitive")
 
         let writerAPI = VectorAPI(server, key: writer)
         #expect(try await writerAPI.createCollection("docs", dimension: 2).status == 201)

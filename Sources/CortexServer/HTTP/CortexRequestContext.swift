@@ -38,10 +38,11 @@ struct APIKeyMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        // RFC 6750 §2.1 / RFC 9110 §11.1: the scheme name is case-insensitive.
+        guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer " else {
             throw CortexError.unauthorized("send an API key as Authorization: Bearer ck_…")
         }
-        let presented = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        let presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let keys = self.keys
         let record = try await pool.runIfActive {
             try keys.authenticate(presented)
