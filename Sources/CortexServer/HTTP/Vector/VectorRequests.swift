@@ -92,8 +92,8 @@ enum VectorRequests {
         let ids = try fields.optionalStrings("ids")
         if let ids { try checkCount(ids.count, of: "ids") }
         let limit = try fields.optionalInt("limit") ?? 100
-        guard (0...HTTPLimits.batchCountMax).contains(limit) else {
-            throw .invalidInput("limit must be 0-\(HTTPLimits.batchCountMax); got \(limit)")
+        guard (0...Limits.httpBatchCountMax).contains(limit) else {
+            throw .invalidInput("limit must be 0-\(Limits.httpBatchCountMax); got \(limit)")
         }
         let offset = try fields.optionalInt("offset") ?? 0
         guard offset >= 0 else { throw .invalidInput("offset must be ≥ 0; got \(offset)") }
@@ -141,8 +141,8 @@ enum VectorRequests {
     }
 
     private static func checkCount(_ count: Int, of field: String) throws(CortexError) {
-        guard count <= HTTPLimits.batchCountMax else {
-            throw .tooLarge("\(field) has \(count) entries; the limit is \(HTTPLimits.batchCountMax) per request")
+        guard count <= Limits.httpBatchCountMax else {
+            throw .tooLarge("\(field) has \(count) entries; the limit is \(Limits.httpBatchCountMax) per request")
         }
     }
 }
