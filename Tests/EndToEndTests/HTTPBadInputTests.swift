@@ -1,5 +1,8 @@
 import CortexTesting
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Bad input on every `/api/v1/collections` route: the right status and error body, and nothing lost.
@@ -69,6 +72,15 @@ import Testing
             count: 2_000, dimension: 4, seed: 9).jsonRecords(0..<2_000).map { record in record.merging(["id": "x\(record["id"]!)"]) { $1 } }])
         #expect(try ErrorReply(huge) == ErrorReply(
             status: 413, code: "too_large", message: "the request body exceeds the limit of 65536 bytes (server.http_body_max_bytes)"))
+
+        // The same without Content-Length (chunked): the limit holds while reading.
+        var streamed = URLRequest(url: URL(string: server.baseURL + "/api/v1/collections/docs/records")!)
+        streamed.httpMethod = "POST"
+        streamed.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        streamed.httpBodyStream = InputStream(data: Data(repeating: UInt8(ascii: " "), count: 200_000))
+        let (streamedBody, streamedResponse) = try await URLSession.shared.data(for: streamed)
+        #expect((streamedResponse as? HTTPURLResponse)?.statusCode == 413)
+        #expect(String(decoding: streamedBody, as: UTF8.self).contains("the request body exceeds the limit of 65536 bytes"))
 
         // Nothing was lost or half-applied, and the server keeps serving.
         #expect(try await api.count("docs") == 50)
