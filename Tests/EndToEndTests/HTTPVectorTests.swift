@@ -75,5 +75,17 @@ import Testing
         #expect(try ErrorReply(try await api.send("GET", "/collections/docs")) == ErrorReply(
             status: 404, code: "not_found", message: "collection 'docs' does not exist"))
         #expect(try await api.createCollection("docs", dimension: 4).status == 201, "the name is free again")
+
+        let tuned = try await api.send("POST", "/collections", [
+            "name": "tuned", "dimension": 8, "metric": "cosine", "m": 8, "ef_construction": 100, "ef_search": 50, "pq_m": 4,
+        ])
+        #expect(tuned.status == 201, "\(tuned.text)")
+        let settings = try tuned.json()
+        #expect(settings["metric"] as? String == "cosine")
+        #expect(settings["m"] as? Int == 8)
+        #expect(settings["ef_construction"] as? Int == 100)
+        #expect(settings["ef_search"] as? Int == 50)
+        #expect(settings["pq_m"] as? Int == 4)
+        #expect(try await api.send("GET", "/collections/tuned").text == tuned.text, "GET answers what POST created")
     }
 }
