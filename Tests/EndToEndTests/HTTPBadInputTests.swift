@@ -105,7 +105,7 @@ import Testing
         #expect(upsert.status == 200, "\(upsert.text)")
         let reply = try await api.send("POST", "/collections/big/query", ["vector": [-3e38, -3e38], "k": 2])
         #expect(reply.status == 200, "\(reply.text)")
-        #expect(reply.text == #"{"results":[{"distance":0,"id":"near"},{"distance":3.4028235e+38,"id":"far"}]}"#)
+        #expect(reply.text == #"{"results":[{"distance":0.0,"id":"near"},{"distance":3.4028235e+38,"id":"far"}]}"#)
         #expect(try await TestHTTPClient(baseURL: server.baseURL).get("/health").status == 200)
     }
 }

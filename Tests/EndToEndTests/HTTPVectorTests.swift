@@ -76,6 +76,12 @@ import Testing
             status: 404, code: "not_found", message: "collection 'docs' does not exist"))
         #expect(try await api.createCollection("docs", dimension: 4).status == 201, "the name is free again")
 
+        // Metadata keeps its kinds: 2.0 stays a float, 2 an int; text comes back verbatim.
+        let typed = #"{"records": [{"id": "typed", "vector": [1, 0, 0, 0], "metadata": {"ratio": 2.0, "n": 2, "tags": ["a", "b"]}, "document": "line\n\"quoted\""}]}"#
+        #expect(try await api.sendRaw("POST", "/collections/docs/records", Data(typed.utf8)).status == 200)
+        let typedBack = try await api.send("POST", "/collections/docs/get", ["ids": ["typed"], "include": ["metadata", "document", "vector"]])
+        #expect(typedBack.text == #"{"records":[{"document":"line\n\"quoted\"","id":"typed","metadata":{"n":2,"ratio":2.0,"tags":["a","b"]},"vector":[1.0,0.0,0.0,0.0]}]}"#)
+
         let tuned = try await api.send("POST", "/collections", [
             "name": "tuned", "dimension": 8, "metric": "cosine", "m": 8, "ef_construction": 100, "ef_search": 50, "pq_m": 4,
         ])

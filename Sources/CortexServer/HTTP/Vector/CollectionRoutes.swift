@@ -73,7 +73,7 @@ struct CollectionRoutes: Sendable {
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: false)
             let query = try await parse(request, VectorRequests.query)
-            return jsonResponse(try await run(tenant) { store throws(CortexError) in
+            return jsonTextResponse(try await run(tenant) { store throws(CortexError) in
                 try Self.query(query, collection: try store.collection(named: name))
             })
         }
@@ -81,7 +81,7 @@ struct CollectionRoutes: Sendable {
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: false)
             let get = try await parse(request, VectorRequests.get)
-            return jsonResponse(try await run(tenant) { store throws(CortexError) in
+            return jsonTextResponse(try await run(tenant) { store throws(CortexError) in
                 try Self.get(get, collection: try store.collection(named: name))
             })
         }
@@ -101,23 +101,23 @@ struct CollectionRoutes: Sendable {
 
     // MARK: Execution (blocking; on the pool)
 
-    private static func query(_ query: VectorRequests.Query, collection: VectorCollection) throws(CortexError) -> VectorResponses.Results {
+    private static func query(_ query: VectorRequests.Query, collection: VectorCollection) throws(CortexError) -> String {
         let hits = try collection.query(query.vector, k: query.k, ef: query.ef, filter: query.filter)
         let include = query.include
         guard include != RecordInclude(metadata: false, document: false, vector: false) else {
-            return VectorResponses.Results(results: hits.map {
+            return VectorResponses.recordList("results", hits.map {
                 VectorResponses.Record(VectorRecord(id: $0.id, vector: []), distance: $0.distance, include: include)
             })
         }
         // A second read transaction: a record deleted in between is returned with its id and distance only (as on the wire).
         let records = try collection.get(ids: hits.map(\.id), includeVectors: include.vector)
         let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return VectorResponses.Results(results: hits.map { hit in
+        return VectorResponses.recordList("results", hits.map { hit in
             VectorResponses.Record(byID[hit.id] ?? VectorRecord(id: hit.id, vector: []), distance: hit.distance, include: include)
         })
     }
 
-    private static func get(_ get: VectorRequests.Get, collection: VectorCollection) throws(CortexError) -> VectorResponses.Records {
+    private static func get(_ get: VectorRequests.Get, collection: VectorCollection) throws(CortexError) -> String {
         let records: [VectorRecord]
         if let ids = get.ids {
             records = try collection.get(ids: ids, includeVectors: get.include.vector)
@@ -126,7 +126,7 @@ struct CollectionRoutes: Sendable {
         } else {
             records = try collection.list(offset: get.offset, limit: get.limit, includeVectors: get.include.vector)
         }
-        return VectorResponses.Records(records: records.map { VectorResponses.Record($0, distance: nil, include: get.include) })
+        return VectorResponses.recordList("records", records.map { VectorResponses.Record($0, distance: nil, include: get.include) })
     }
 
     // MARK: Plumbing

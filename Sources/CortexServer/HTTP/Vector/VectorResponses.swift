@@ -47,10 +47,13 @@ enum VectorResponses {
     struct Dropped: Encodable { let deleted: String }
 
     /// One record of a get or query answer; fields not asked for by `include` are absent.
-    struct Record: Encodable {
+    ///
+    /// Written by hand rather than by `JSONEncoder`, which prints the float metadata value
+    /// `2.0` as `2` (an int to the reader); ``MetadataValue/jsonText(_:)`` keeps the kind.
+    struct Record {
         let id: String
         let distance: Float?
-        let metadata: Metadata?
+        let metadata: [String: MetadataValue]?
         let document: String?
         let vector: [Float]?
 
@@ -59,41 +62,37 @@ enum VectorResponses {
             // Finite components can still give an infinite squared distance (3e38 apart); JSON has no
             // infinity, so such a distance is reported as the largest float32, which keeps the order.
             self.distance = distance.map { $0.isFinite ? $0 : ($0 > 0 ? Float.greatestFiniteMagnitude : -Float.greatestFiniteMagnitude) }
-            metadata = include.metadata ? record.metadata.map(Metadata.init) : nil
+            metadata = include.metadata ? record.metadata : nil
             document = include.document ? record.document : nil
             vector = include.vector ? record.vector : nil
         }
+
+        /// `{"distance":…,"document":…,"id":…,"metadata":…,"vector":[…]}`, keys sorted, absent fields left out.
+        /// Floats print in Swift's shortest round-trip form (`0.5`, `1e-05`, `3.4028235e+38`), valid JSON
+        /// because every value here is finite (stored vectors are checked; distances are clamped above).
+        func write(to text: inout String) {
+            var fields: [String] = []
+            if let distance { fields.append(#""distance":"# + Self.number(distance)) }
+            if let document { fields.append(#""document":"# + JSONValue.string(document).serialized()) }
+            fields.append(#""id":"# + JSONValue.string(id).serialized())
+            if let metadata { fields.append(#""metadata":"# + MetadataValue.jsonText(metadata)) }
+            if let vector { fields.append(#""vector":["# + vector.map(Self.number).joined(separator: ",") + "]") }
+            text += "{" + fields.joined(separator: ",") + "}"
+        }
+
+        private static func number(_ value: Float) -> String {
+            assert(value.isFinite, "JSON numbers are finite")
+            return value.description
+        }
     }
 
-    struct Results: Encodable { let results: [Record] }
-    struct Records: Encodable { let records: [Record] }
-
-    /// A metadata map as a JSON object.
-    struct Metadata: Encodable {
-        let values: [String: MetadataValue]
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            for (key, value) in values {
-                let codingKey = Key(stringValue: key)
-                switch value {
-                case .string(let text): try container.encode(text, forKey: codingKey)
-                case .int(let number): try container.encode(number, forKey: codingKey)
-                case .double(let number): try container.encode(number, forKey: codingKey)
-                case .bool(let flag): try container.encode(flag, forKey: codingKey)
-                case .stringList(let list): try container.encode(list, forKey: codingKey)
-                case .intList(let list): try container.encode(list, forKey: codingKey)
-                case .doubleList(let list): try container.encode(list, forKey: codingKey)
-                case .boolList(let list): try container.encode(list, forKey: codingKey)
-                }
-            }
+    /// `{"<field>":[record, …]}` as JSON text.
+    static func recordList(_ field: String, _ records: [Record]) -> String {
+        var text = #"{""# + field + #"":["#
+        for (index, record) in records.enumerated() {
+            if index > 0 { text += "," }
+            record.write(to: &text)
         }
-
-        struct Key: CodingKey {
-            let stringValue: String
-            init(stringValue: String) { self.stringValue = stringValue }
-            var intValue: Int? { nil }
-            init?(intValue: Int) { nil }
-        }
+        return text + "]}"
     }
 }
