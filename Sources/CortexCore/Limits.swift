@@ -46,4 +46,15 @@ public enum Limits {
 
     /// Default idle timeout of a wire connection (`server.wire_idle_timeout_seconds`).
     public static let wireIdleTimeoutDefault: Duration = .seconds(300)
+
+    // MARK: HTTP API (docs/operations.md §4, docs/openapi.yaml)
+
+    /// Default of `server.http_body_max_bytes`, the largest HTTP request body (32 MiB).
+    public static let httpBodyByteCountMaxDefault = 32 << 20
+
+    /// Values `server.http_body_max_bytes` may take (1 KiB … 1 GiB).
+    public static let httpBodyByteCountMaxRange = 1 << 10 ... 1 << 30
+
+    /// Most records in one HTTP upsert, ids in one get/delete, records one get returns (as on the wire).
+    public static let httpBatchCountMax = 10_000
 }

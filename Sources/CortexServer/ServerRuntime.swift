@@ -28,12 +28,17 @@ public enum ServerRuntime {
         let outbox = try Outbox(environment: engine.system)
         let storageMetrics = StorageMetrics(registry: registry, engine: engine, outbox: outbox)
 
-        let router = Router()
+        // HTTP requests' storage work (key checks, LMDB transactions) runs here, never on the cooperative pool.
+        let httpPool = NIOThreadPool(numberOfThreads: settings.wireThreadCount == 0 ? System.coreCount : settings.wireThreadCount)
+        httpPool.start()
+        let router = Router(context: CortexRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
+        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: try APIKeyStore(engine: engine), pool: httpPool))
+        CollectionRoutes(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax).register(on: api)
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,
@@ -53,6 +58,12 @@ public enum ServerRuntime {
             logger: logger))
         try await group.run()
         logger.info("http server drained")
+        // Every HTTP request has finished, so no work is waiting for the pool.
+        do {
+            try await httpPool.shutdownGracefully()
+        } catch {
+            logger.warning("HTTP thread pool did not stop cleanly", metadata: ["error": "\(error)"])
+        }
     }
 
     /// What the wire listener's connections share; the thread pool is started here and stopped by the listener.

@@ -143,6 +143,9 @@ import Testing
         let (_, _, range) = try printConfig(["--http-port", "70000"])
         #expect(range == "cortex-server: invalid configuration: configuration key server.http_port (flag --http-port) is 70000; it must be in 0...65535\n")
 
+        let (_, _, body) = try printConfig([], environment: ["CORTEX_SERVER_HTTP_BODY_MAX_BYTES": "100"])
+        #expect(body == "cortex-server: invalid configuration: configuration key server.http_body_max_bytes (environment variable CORTEX_SERVER_HTTP_BODY_MAX_BYTES) is 100; it must be in 1024...1073741824\n")
+
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: file))
         let (_, _, broken) = try printConfig(["--config", file])
         #expect(broken.hasPrefix("cortex-server: invalid configuration: config file \(file) is not valid JSON"))

@@ -19,6 +19,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var wireIdleTimeout: Duration
     /// Threads for wire requests' storage work; 0 means one per core.
     public var wireThreadCount: Int
+    /// Largest HTTP request body, in bytes; larger bodies get 413.
+    public var httpBodyByteCountMax: Int
     public var storage: StorageOptions
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -28,7 +30,7 @@ public struct ServerSettings: Sendable, Equatable {
     public var idleSweepInterval: Duration
 
     public init(
-        host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, storage: StorageOptions, logLevel: Logger.Level,
+        host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,
         logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration
     ) {
         self.host = host
@@ -36,6 +38,7 @@ public struct ServerSettings: Sendable, Equatable {
         self.wirePort = wirePort
         self.wireIdleTimeout = wireIdleTimeout
         self.wireThreadCount = wireThreadCount
+        self.httpBodyByteCountMax = httpBodyByteCountMax
         self.storage = storage
         self.logLevel = logLevel
         self.logFormat = logFormat

@@ -1,4 +1,5 @@
 import Configuration
+import CortexCore
 import Foundation
 
 /// One configuration key: its type, default, whether it is secret, and its
@@ -61,7 +62,8 @@ enum SettingCatalog {
         .init("server.http_port", .int, default: .int(8080), flag: "--http-port", "HTTP port; 0 picks a free port (logged at start)."),
         .init("server.wire_port", .int, default: .int(7070), flag: "--wire-port", "Binary wire-protocol port; 0 picks a free port (logged at start)."),
         .init("server.wire_idle_timeout_seconds", .int, default: .int(300), "A wire connection with nothing in flight and no bytes for this long is closed."),
-        .init("server.wire_threads", .int, default: .int(0), "Threads running wire requests' storage work; 0 = one per core."),
+        .init("server.wire_threads", .int, default: .int(0), "Threads running wire requests' storage work (the HTTP API gets a pool of the same size); 0 = one per core."),
+        .init("server.http_body_max_bytes", .int, default: .int(Limits.httpBodyByteCountMaxDefault), "Largest HTTP request body in bytes (1024-1073741824); larger bodies get 413."),
         .init("storage.data_directory", .string, default: .string("./data"), flag: "--data", "The data folder."),
         .init("storage.map_size_initial_bytes", .int, default: .int(64 << 20), "LMDB map size of a new environment (virtual memory, not disk)."),
         .init("storage.map_size_max_bytes", .int, default: .int(256 << 30), "Largest map an environment may grow to."),

@@ -26,6 +26,7 @@ struct SettingsValidator {
             wirePort: try int("server.wire_port", in: 0...65_535),
             wireIdleTimeout: .seconds(try int("server.wire_idle_timeout_seconds", in: 1...86_400)),
             wireThreadCount: try int("server.wire_threads", in: 0...256),
+            httpBodyByteCountMax: try int("server.http_body_max_bytes", in: Limits.httpBodyByteCountMaxRange),
             storage: storage,
             logLevel: try choice("log.level", Logger.Level.init(rawValue:)),
             logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),

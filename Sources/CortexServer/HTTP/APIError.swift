@@ -65,3 +65,11 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
         headers: [.contentType: "application/json; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
+
+/// A response whose body is JSON text already written (see ``VectorResponses/Record``).
+func jsonTextResponse(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    Response(
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: text)))
+}

@@ -21,7 +21,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     message: "the server could not complete the request; quote request id \(context.id) to the operator",
                     requestID: context.id)
             }
-            return APIError.response(status: status, code: error.code.rawValue, message: error.message, requestID: context.id)
+            var response = APIError.response(status: status, code: error.code.rawValue, message: error.message, requestID: context.id)
+            // RFC 6750 §3: a 401 names the scheme the client should use.
+            if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
             let message = error.status == .notFound
