@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: engineSettings
         ),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
-        .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd"], swiftSettings: commonSettings),
+        .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).
         .target(name: "CortexApp", dependencies: ["CortexCore", "CortexStorage"], swiftSettings: commonSettings),
         .target(

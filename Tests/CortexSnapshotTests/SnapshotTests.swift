@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// A data folder with two tenants: `acme` holds a vector collection, `beta` a plain table.
-private struct Source {
+struct Source {
     let directory = TemporaryDirectory("cortex-snapshot")
     let engine: StorageEngine
     let acme = try! TenantID("acme")
@@ -48,7 +48,7 @@ private struct Source {
 }
 
 /// What a user sees of a data folder: nearest neighbours of a few queries, counts, notes.
-private func observe(_ engine: StorageEngine) throws -> [String] {
+func observe(_ engine: StorageEngine) throws -> [String] {
     var seen: [String] = try engine.listTenants().map(\.id.rawValue)
     try engine.withTenantSync(try TenantID("acme")) { (environment: Environment) throws(CortexError) in
         let collection = try VectorStore(environment: environment).collection(named: "docs")

@@ -46,8 +46,13 @@ public protocol SnapshotObjectWriter: AnyObject {
     func abort()
 }
 
-/// Parses a target URL: `file:///absolute/path` (or a plain absolute path).
-public func snapshotTarget(url: String) throws(CortexError) -> any SnapshotTarget {
+/// Parses a target URL: `file:///absolute/path` (or a plain absolute path), or
+/// `s3://bucket/prefix` with credentials and region from the `AWS_*` environment
+/// and `endpoint` (else `CORTEX_S3_ENDPOINT`, else AWS) for S3-compatible services.
+public func snapshotTarget(url: String, endpoint: String? = nil) throws(CortexError) -> any SnapshotTarget {
+    if endpoint != nil && !url.hasPrefix("s3://") {
+        throw .invalidInput("snapshot target \(url): --endpoint applies only to s3:// targets")
+    }
     if url.hasPrefix("file://") {
         let path = String(url.dropFirst("file://".count))
         guard path.hasPrefix("/") else { throw .invalidInput("snapshot target \(url): a file URL needs an absolute path (file:///…)") }
@@ -55,9 +60,9 @@ public func snapshotTarget(url: String) throws(CortexError) -> any SnapshotTarge
     }
     if url.hasPrefix("/") { return try LocalFolderTarget(path: url) }
     if url.hasPrefix("s3://") {
-        throw .invalidInput("snapshot target \(url): S3 targets are not supported by this build yet; use file:///path")
+        return try S3Target(url: url, configuration: S3Configuration.fromEnvironment(endpoint: endpoint))
     }
-    throw .invalidInput("snapshot target \(url): expected file:///path")
+    throw .invalidInput("snapshot target \(url): expected file:///path or s3://bucket/prefix")
 }
 
 private func appendAll(_ bytes: [UInt8], to writer: any SnapshotObjectWriter) throws(CortexError) {

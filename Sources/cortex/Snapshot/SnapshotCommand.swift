@@ -8,17 +8,18 @@ import Foundation
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
-        abstract: "Snapshots of a data folder (the server must not be running on it) to file:///path.",
+        abstract: "Snapshots of a data folder (the server must not be running on it) to file:///path or s3://bucket/prefix.",
         subcommands: [Create.self, List.self, Verify.self, Prune.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy every environment (compacted, zstd) and write a manifest; the manifest last.")
         @OptionGroup var options: DataOptions
-        @Option(name: .long, help: "Target: file:///absolute/path.") var to: String
+        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
 
         func run() async throws {
-            let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to) }
+            let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
             let engine = try options.openEngine()
             defer { engine.close() }
             let started = ContinuousClock.now
@@ -40,11 +41,12 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List complete snapshots, oldest first.")
-        @Option(name: .long, help: "Target: file:///absolute/path.") var from: String
+        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var from: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
         @Flag(name: .long, help: "Machine-readable JSON output.") var json = false
 
         func run() async throws {
-            let manifests = try reportingErrors { () throws(CortexError) in try SnapshotReader(target: snapshotTarget(url: from)).list() }
+            let manifests = try reportingErrors { () throws(CortexError) in try SnapshotReader(target: snapshotTarget(url: from, endpoint: endpoint)).list() }
             if json {
                 try printJSON(manifests.map { SnapshotSummaryJSON($0, seconds: nil) })
             } else if manifests.isEmpty {
@@ -60,13 +62,14 @@ struct SnapshotCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read every object of a snapshot and check sizes, SHA-256 digests and compression.")
-        @Option(name: .long, help: "Target: file:///absolute/path.") var from: String
+        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var from: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
         @Option(name: .long, help: "Snapshot id (default: the newest).") var id: String?
         @Flag(name: .long, help: "Machine-readable JSON output.") var json = false
 
         func run() async throws {
             let manifest = try reportingErrors { () throws(CortexError) in
-                let reader = SnapshotReader(target: try snapshotTarget(url: from))
+                let reader = SnapshotReader(target: try snapshotTarget(url: from, endpoint: endpoint))
                 let manifest = try reader.manifest(id: id)
                 try reader.verify(manifest)
                 return manifest
@@ -81,13 +84,14 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete all but the newest N snapshots.")
-        @Option(name: .long, help: "Target: file:///absolute/path.") var from: String
+        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var from: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
         @Option(name: .long, help: "How many of the newest snapshots to keep (≥ 1).") var keep: Int
         @Flag(name: .long, help: "Machine-readable JSON output.") var json = false
 
         func run() async throws {
             let deleted = try reportingErrors { () throws(CortexError) in
-                try SnapshotReader(target: snapshotTarget(url: from)).prune(keep: keep)
+                try SnapshotReader(target: snapshotTarget(url: from, endpoint: endpoint)).prune(keep: keep)
             }
             if json {
                 try printJSON(["deleted": deleted])
@@ -108,7 +112,8 @@ struct RestoreCommand: AsyncParsableCommand {
             With --tenant, replaces (or adds) that tenant in the data folder at --to; other tenants are untouched. \
             Every object is verified before anything is made live.
             """)
-    @Option(name: .long, help: "Target: file:///absolute/path.") var from: String
+    @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var from: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
     @Option(name: .long, help: "Data folder to restore into.") var to: String
     @Option(name: .long, help: "Snapshot id (default: the newest).") var id: String?
     @Option(name: .long, help: "Restore only this tenant.") var tenant: String?
@@ -119,7 +124,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let json = json
         let (manifest, tenants) = try reportingErrors { () throws(CortexError) -> (SnapshotManifest, [String]) in
-            let target = try snapshotTarget(url: from)
+            let target = try snapshotTarget(url: from, endpoint: endpoint)
             let manifest = try SnapshotReader(target: target).manifest(id: id)
             let restorer = SnapshotRestorer(target: target)
             if let tenant {
