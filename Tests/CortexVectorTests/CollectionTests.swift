@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    /// Components near the float32 limit would overflow a naive norm; the stored vector is still the unit direction.
+    @Test func cosineNormalisesVectorsOfAnyMagnitude() throws {
+        let fixture = try VectorFixture()
+        defer { fixture.engine.close() }
+        let collection = try smallCollection(fixture, metric: .cosine)
+        _ = try collection.upsertSync([
+            VectorRecord(id: "huge", vector: [3e38, -3e38, 0]),
+            VectorRecord(id: "tiny", vector: [0, 1e-30, 1e-30]),
+            VectorRecord(id: "plain", vector: [1, 0, 0]),
+        ])
+        let stored = try collection.get(ids: ["huge", "tiny"], includeVectors: true).map(\.vector)
+        let half = Float(0.5).squareRoot()
+        #expect(stored.count == 2)
+        for (vector, expected) in zip(stored, [[half, -half, 0], [0, half, half]] as [[Float]]) {
+            #expect(zip(vector, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(vector)")
+        }
+        #expect(try collection.query([1, -1, 0], k: 1).map(\.id) == ["huge"])
+    }
+
     @Test func badInputIsRejectedAndChangesNothing() throws {
         let fixture = try VectorFixture()
         defer { fixture.engine.close() }

@@ -49,11 +49,15 @@ public struct VectorCollection: Sendable {
             throw .invalidInput("\(label) has a non-finite component (\(vector[bad])) at index \(bad)")
         }
         guard configuration.metric == .cosine else { return vector }
+        // Divide by the largest magnitude first: squaring components near the
+        // float32 limit would overflow the norm (and tiny ones underflow it).
+        var largest: Float = 0
+        for component in vector { largest = max(largest, abs(component)) }
+        guard largest > 0 else { throw .invalidInput("\(label) is all zeros; cosine distance is undefined for it") }
         var norm: Float = 0
-        for component in vector { norm += component * component }
-        guard norm > 0 else { throw .invalidInput("\(label) is all zeros; cosine distance is undefined for it") }
-        let scale = 1 / norm.squareRoot()
-        return vector.map { $0 * scale }
+        for component in vector { norm += (component / largest) * (component / largest) }
+        let length = norm.squareRoot()
+        return vector.map { ($0 / largest) / length }
     }
 
     private func validateID(_ id: String) throws(CortexError) {
