@@ -67,6 +67,8 @@ let package = Package(
             dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
+        // Columnar conversation analytics: schemas, encodings, segments, append log, SQL, execution.
+        .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
         .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).
@@ -147,6 +149,7 @@ let package = Package(
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
+        .testTarget(name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore"], swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",
