@@ -115,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "cortex",
             dependencies: [
-                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexApp", "CortexClient", "CortexWire", "CortexSnapshot",
+                "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexAnalytics", "CortexApp", "CortexClient", "CortexWire",
+                "CortexSnapshot",
                 "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +137,9 @@ let package = Package(
             path: "Tests/Tools/crash-writer",
             swiftSettings: commonSettings
         ),
+        .executableTarget(
+            name: "analytics-crash-writer", dependencies: ["CortexAnalytics", "CortexCore"], path: "Tests/Tools/analytics-crash-writer",
+            swiftSettings: commonSettings),
         .testTarget(name: "CortexCoreTests", dependencies: ["CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexStorageTests",
@@ -149,7 +153,9 @@ let package = Package(
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
-        .testTarget(name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore"], swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore", "CortexTesting", "analytics-crash-writer"],
+            swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexVectorTests",

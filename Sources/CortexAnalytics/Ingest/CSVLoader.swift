@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import CortexCore
+import Dispatch
+
+/// Reads CSV files into column batches for a table (the bulk loader).
+///
+/// Format: a header line naming columns (any order, optionally quoted; every
+/// NOT NULL column must be present, absent nullable columns load as NULL), then
+/// one record per line; fields separated by `,`; strings optionally in double
+/// quotes with `""` for a quote; an empty field is NULL; booleans `true`/`false`
+/// (also `1`/`0`); integers in decimal; floats in decimal or exponent form.
+/// Records must not contain raw line breaks (the file is split at line breaks
+/// to parse on several threads).
+public enum CSVLoader {
+    /// Loads `path`, delivering batches of at most `batchRowCount` rows, in file
+    /// order, one vector per schema column, strings coded in `dictionaries`.
+    ///
+    /// - Parameter progress: called after each piece with (bytes done, bytes total).
+    /// - Returns: the number of rows read.
+    /// - Throws: `.invalidInput` naming the line and column of the first bad field;
+    ///   `.unavailable` when the file cannot be read.
+    public static func load(
+        path: String, schema: TableSchema, dictionaries: [StringDictionary?], batchRowCount: Int = 1 << 20, threadCount: Int = 2,
+        pieceByteCount: Int = 32 << 20, progress: ((Int, Int) -> Void)? = nil, _ body: ([ColumnVector]) throws(CortexError) -> Void
+    ) throws(CortexError) -> Int {
+        let file = try MappedFile(path: path)
+        let bytes = unsafe file.bytes
+        guard let headerEnd = unsafe CSVParser.lineEnd(bytes, from: 0) else {
+            throw .invalidInput("\(path): no header line")
+        }
+        let mapping = try unsafe CSVParser.headerMapping(UnsafeRawBufferPointer(rebasing: bytes[0..<headerEnd]), schema: schema, path: path)
+        let pieces = unsafe CSVParser.pieces(bytes, from: min(headerEnd + 1, bytes.count), targetByteCount: pieceByteCount)
+        var pending: [[ColumnVector]] = []
+        var pendingRows = 0
+        var total = 0
+        var line = 2
+        var index = 0
+        while index < pieces.count {
+            let round = Array(pieces[index..<min(index + threadCount, pieces.count)])
+            var results = [Result<CSVParser.Piece, CortexError>?](repeating: nil, count: round.count)
+            unsafe results.withUnsafeMutableBufferPointer { slots in
+                let slots = unsafe UnsafeSendable(slots), shared = unsafe UnsafeSendable(bytes)
+                DispatchQueue.concurrentPerform(iterations: round.count) { piece in
+                    var parser = CSVParser(schema: schema, mapping: mapping, dictionaries: dictionaries)
+                    let range = round[piece]
+                    // In bounds: each iteration writes only its own slot.
+                    unsafe slots.value[piece] = Result { () throws(CortexError) in
+                        try unsafe parser.parse(UnsafeRawBufferPointer(rebasing: shared.value[range]))
+                    }
+                }
+            }
+            for result in results {
+                guard let result else { preconditionFailure("a piece was not parsed") }
+                switch result {
+                case .failure(let error):
+                    throw .invalidInput("\(path): line \(line) or later: \(error.message)")
+                case .success(let piece):
+                    if let failure = piece.failure {
+                        throw .invalidInput("\(path): line \(line + failure.line): \(failure.message)")
+                    }
+                    line += piece.rowCount
+                    pending.append(piece.columns)
+                    pendingRows += piece.rowCount
+                    total += piece.rowCount
+                    if pendingRows >= batchRowCount {
+                        try body(concatenate(pending, columnCount: schema.columns.count))
+                        pending = []
+                        pendingRows = 0
+                    }
+                }
+            }
+            index += round.count
+            progress?(round.last.map(\.upperBound) ?? bytes.count, bytes.count)
+        }
+        if pendingRows > 0 { try body(concatenate(pending, columnCount: schema.columns.count)) }
+        return total
+    }
+
+    private static func concatenate(_ pieces: [[ColumnVector]], columnCount: Int) -> [ColumnVector] {
+        if pieces.count == 1 { return pieces[0] }
+        return (0..<columnCount).map { column in ColumnVector.concatenating(pieces.map { $0[column] }) }
+    }
+}
+
+/// A read-only memory map of a whole file.
+/// `@safe`: the mapping lives exactly as long as the object; readers must not keep `bytes` past it.
+@safe final class MappedFile {
+    let bytes: UnsafeRawBufferPointer
+    private let descriptor: Int32
+
+    init(path: String) throws(CortexError) {
+        let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unavailable("cannot open \(path): \(FileIO.describeErrno())") }
+        var info = stat()
+        guard unsafe fstat(descriptor, &info) == 0 else {
+            close(descriptor)
+            throw .unavailable("cannot stat \(path): \(FileIO.describeErrno())")
+        }
+        let size = Int(info.st_size)
+        if size == 0 {
+            unsafe bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        } else {
+            let address = unsafe mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+            guard let address = unsafe address, unsafe address != MAP_FAILED else {
+                close(descriptor)
+                throw .unavailable("cannot map \(path): \(FileIO.describeErrno())")
+            }
+            unsafe madvise(address, size, MADV_SEQUENTIAL)
+            unsafe bytes = unsafe UnsafeRawBufferPointer(start: address, count: size)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        if let base = unsafe bytes.baseAddress { unsafe munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        close(descriptor)
+    }
+}

@@ -1,0 +1,138 @@
+import CortexCore
+
+/// Rows committed to the append log but not yet sealed into a segment, as
+/// immutable column vectors (strings coded in the table's dictionaries).
+///
+/// A chunk never changes after it is made, so a scan holding one is unaffected
+/// by later appends and seals.
+final class HotChunk: Sendable {
+    let columns: [ColumnVector]
+    let rowCount: Int
+    /// The LSN of the last log record whose rows this chunk holds.
+    let lastLSN: UInt64
+    let minTime: Int64
+    let maxTime: Int64
+
+    init(columns: [ColumnVector], lastLSN: UInt64, timeColumn: Int) {
+        self.columns = columns
+        self.rowCount = columns.first?.count ?? 0
+        self.lastLSN = lastLSN
+        guard case .int64(let times) = columns[timeColumn].values else { preconditionFailure("time column is not integer-like") }
+        minTime = times.min() ?? .max
+        maxTime = times.max() ?? .min
+    }
+
+    /// This chunk without the rows of `tenant` (nil when nothing is left).
+    func removing(tenant: Int64, tenantColumn: Int, timeColumn: Int) -> HotChunk? {
+        guard case .int64(let tenants) = columns[tenantColumn].values else { preconditionFailure("tenant column is not integer-like") }
+        let keep = ContiguousArray(tenants.indices.filter { tenants[$0] != tenant }.map(Int32.init))
+        if keep.count == rowCount { return self }
+        if keep.isEmpty { return nil }
+        return HotChunk(columns: columns.map { $0.gathering(keep) }, lastLSN: lastLSN, timeColumn: timeColumn)
+    }
+}
+
+extension ColumnVector {
+    /// The rows at `rows` (in that order).
+    func gathering(_ rows: ContiguousArray<Int32>) -> ColumnVector {
+        let validity = self.validity.map { validity in ContiguousArray(rows.map { validity[Int($0)] }) }
+        switch values {
+        case .int64(let values): return ColumnVector(.int64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
+        case .string(let codes, let dictionary):
+            return ColumnVector(.string(ContiguousArray(rows.map { codes[Int($0)] }), dictionary), validity: validity)
+        }
+    }
+
+    /// The rows in `range`.
+    func slicing(_ range: Range<Int>) -> ColumnVector {
+        let validity = self.validity.map { ContiguousArray($0[range]) }
+        switch values {
+        case .int64(let values): return ColumnVector(.int64(ContiguousArray(values[range])), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(ContiguousArray(values[range])), validity: validity)
+        case .string(let codes, let dictionary): return ColumnVector(.string(ContiguousArray(codes[range]), dictionary), validity: validity)
+        }
+    }
+
+    /// `vectors` one after another (all of the same kind; strings in one dictionary).
+    static func concatenating(_ vectors: [ColumnVector]) -> ColumnVector {
+        precondition(!vectors.isEmpty, "nothing to concatenate")
+        let total = vectors.reduce(0) { $0 + $1.count }
+        var validity: ContiguousArray<Bool>?
+        if vectors.contains(where: { $0.validity != nil }) {
+            var all = ContiguousArray<Bool>()
+            all.reserveCapacity(total)
+            for vector in vectors { all.append(contentsOf: vector.validity ?? ContiguousArray(repeating: true, count: vector.count)) }
+            validity = all
+        }
+        switch vectors[0].values {
+        case .int64:
+            var all = ContiguousArray<Int64>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .int64(let values) = vector.values else { preconditionFailure("mixed kinds") }
+                all.append(contentsOf: values)
+            }
+            return ColumnVector(.int64(all), validity: validity)
+        case .float64:
+            var all = ContiguousArray<Double>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .float64(let values) = vector.values else { preconditionFailure("mixed kinds") }
+                all.append(contentsOf: values)
+            }
+            return ColumnVector(.float64(all), validity: validity)
+        case .string(_, let dictionary):
+            var all = ContiguousArray<Int32>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .string(let codes, let other) = vector.values, other === dictionary else { preconditionFailure("mixed dictionaries") }
+                all.append(contentsOf: codes)
+            }
+            return ColumnVector(.string(all, dictionary), validity: validity)
+        }
+    }
+}
+
+/// A block of already-decoded rows (hot chunks, re-sliced segment rows).
+final class MaterializedBlock: ColumnBlock {
+    let columns: [ColumnVector]
+    let rowCount: Int
+
+    init(columns: [ColumnVector], rowCount: Int) {
+        self.columns = columns
+        self.rowCount = rowCount
+    }
+
+    func column(_ index: Int) throws(CortexError) -> ColumnVector { columns[index] }
+}
+
+/// Scans hot chunks: every row, or one tenant's rows gathered per chunk.
+struct HotScanUnit: ScanUnit {
+    let chunks: [HotChunk]
+    let tenantColumn: Int
+    let timeColumn: Int
+
+    var rowCountEstimate: Int { chunks.reduce(0) { $0 + $1.rowCount } }
+
+    func forEachBlock(_ request: ScanRequest, _ body: (any ColumnBlock) throws(CortexError) -> Void) throws(CortexError) {
+        let timeRange = request.ranges.first { $0.column == timeColumn }
+        for chunk in chunks {
+            if let timeRange, chunk.maxTime < timeRange.lower || chunk.minTime > timeRange.upper { continue }
+            if let tenant = request.tenant {
+                guard case .int64(let tenants) = chunk.columns[tenantColumn].values else { preconditionFailure("tenant column kind") }
+                let rows = ContiguousArray(tenants.indices.filter { tenants[$0] == tenant }.map(Int32.init))
+                if rows.isEmpty { continue }
+                try body(MaterializedBlock(columns: chunk.columns.map { $0.gathering(rows) }, rowCount: rows.count))
+            } else {
+                var start = 0
+                while start < chunk.rowCount {
+                    let end = min(start + AnalyticsLimits.blockRowCount, chunk.rowCount)
+                    let columns = start == 0 && end == chunk.rowCount ? chunk.columns : chunk.columns.map { $0.slicing(start..<end) }
+                    try body(MaterializedBlock(columns: columns, rowCount: end - start))
+                    start = end
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import CortexCore
+
+/// A segment of a table as the table uses it: the file, its place in the
+/// manifest, and per string column the map from the segment's dictionary codes
+/// to the table's dictionary codes.
+final class SealedSegment: Sendable {
+    let entry: TableManifest.Entry
+    let segment: Segment
+    let path: String
+    /// Per column: segment code → table code (nil for non-string columns).
+    let remaps: [ContiguousArray<Int32>?]
+    let dictionaries: [StringDictionary?]
+
+    init(entry: TableManifest.Entry, segment: Segment, path: String, tableDictionaries: [StringDictionary?]) {
+        self.entry = entry
+        self.segment = segment
+        self.path = path
+        self.dictionaries = tableDictionaries
+        remaps = tableDictionaries.enumerated().map { column, dictionary in
+            guard let dictionary, let local = segment.dictionary(column: column) else { return nil }
+            return ContiguousArray(local.allStrings().map { dictionary.code(for: $0) })
+        }
+    }
+
+    /// Rows `rows` of `column`, strings recoded into the table's dictionary.
+    func decode(column: Int, rows: Range<Int>) throws(CortexError) -> ColumnVector {
+        var vector = try segment.decode(column: column, rows: rows)
+        if let remap = remaps[column], let dictionary = dictionaries[column], case .string(var codes, _) = vector.values {
+            let mapped = remap
+            for index in codes.indices {
+                let code = Int(codes[index])
+                // Null rows may hold any code; map only valid ones.
+                codes[index] = code < mapped.count ? mapped[code] : 0
+            }
+            vector = ColumnVector(.string(codes, dictionary), validity: vector.validity)
+        }
+        return vector
+    }
+
+    /// Whether the zone map `zone` can hold a row satisfying `range`.
+    func mayMatch(_ zone: ZoneMap, _ range: ColumnRange, type: ColumnType) -> Bool {
+        if zone.rowCount == 0 { return false }
+        if zone.nullCount == zone.rowCount { return !range.rejectsNull }
+        if type.isIntegerLike {
+            return zone.maxInt >= range.lower && zone.minInt <= range.upper
+        }
+        if type == .string, let strings = range.strings, let local = segment.dictionary(column: range.column) {
+            return strings.contains { string in
+                guard let code = local.existingCode(for: string) else { return false }
+                return Int64(code) >= zone.minInt && Int64(code) <= zone.maxInt
+            }
+        }
+        return true
+    }
+}
+
+/// Rows of one segment decoded lazily, column by column, on first access.
+final class SegmentBlock: ColumnBlock {
+    let sealed: SealedSegment
+    let rows: Range<Int>
+    private var cache: [Int: ColumnVector] = [:]
+
+    init(sealed: SealedSegment, rows: Range<Int>) {
+        self.sealed = sealed
+        self.rows = rows
+    }
+
+    var rowCount: Int { rows.count }
+
+    func column(_ index: Int) throws(CortexError) -> ColumnVector {
+        if let cached = cache[index] { return cached }
+        let vector = try sealed.decode(column: index, rows: rows)
+        cache[index] = vector
+        return vector
+    }
+}
+
+/// Scans a row range of one segment block by block, pruning with block zone maps.
+struct SegmentScanUnit: ScanUnit {
+    let sealed: SealedSegment
+    let rows: Range<Int>
+    let schema: TableSchema
+
+    var rowCountEstimate: Int { rows.count }
+
+    func forEachBlock(_ request: ScanRequest, _ body: (any ColumnBlock) throws(CortexError) -> Void) throws(CortexError) {
+        let blockRowCount = AnalyticsLimits.blockRowCount
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let block = start / blockRowCount
+            let end = min((block + 1) * blockRowCount, rows.upperBound)
+            let pass = request.ranges.allSatisfy { range in
+                sealed.mayMatch(sealed.segment.zoneMap(column: range.column, block: block), range, type: schema.columns[range.column].type)
+            }
+            if pass { try body(SegmentBlock(sealed: sealed, rows: start..<end)) }
+            start = end
+        }
+    }
+}

@@ -1,0 +1,95 @@
+@testable import CortexAnalytics
+import CortexCore
+import CortexTesting
+import Foundation
+import Testing
+
+@Suite struct CSVLoaderTests {
+    private let schema = try! TableSchema(
+        name: "t",
+        columns: [
+            ColumnSchema("tenant_id", .int32, nullable: false), ColumnSchema("ts", .timestamp, nullable: false),
+            ColumnSchema("name", .string), ColumnSchema("score", .float64), ColumnSchema("ok", .bool), ColumnSchema("n", .int64),
+        ],
+        tenantColumn: "tenant_id", timeColumn: "ts")
+
+    private func load(_ text: String, pieceByteCount: Int = 1 << 20) throws -> [[String]] {
+        let folder = TemporaryDirectory("csv")
+        let path = folder.child("in.csv")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let dictionaries = schema.columns.map { $0.type == .string ? StringDictionary() : nil }
+        var rows: [[String]] = []
+        _ = try CSVLoader.load(path: path, schema: schema, dictionaries: dictionaries, pieceByteCount: pieceByteCount) {
+            (columns: [ColumnVector]) throws(CortexError) in
+            for row in 0..<columns[0].count {
+                rows.append(columns.map { column in
+                    if column.isNull(row) { return "NULL" }
+                    switch column.values {
+                    case .int64(let values): return String(values[row])
+                    case .float64(let values): return String(values[row])
+                    case .string(let codes, let dictionary): return dictionary.string(for: codes[row])
+                    }
+                })
+            }
+        }
+        return rows
+    }
+
+    @Test func fieldsOfEveryTypeWithQuotesNullsAndCRLFLoad() throws {
+        let text = "\"tenant_id\",ts,name,score,ok,n\r\n1,10,\"a \"\"quoted\"\", name\",0.59907466,true,-9223372036854775808\r\n"
+            + "2,11,,,,\n3,12,plain,1e3,0,42\n"
+        #expect(try load(text) == [
+            ["1", "10", "a \"quoted\", name", "0.59907466", "1", "-9223372036854775808"],
+            ["2", "11", "NULL", "NULL", "NULL", "NULL"],
+            ["3", "12", "plain", "1000.0", "0", "42"],
+        ])
+    }
+
+    @Test func headerOrderIsFreeAndAbsentNullableColumnsAreNull() throws {
+        #expect(try load("ts,tenant_id,n\n5,7,1\n") == [["7", "5", "NULL", "NULL", "NULL", "1"]])
+    }
+
+    @Test func decimalsParseToTheNearestDouble() throws {
+        var generator = SeededGenerator(seed: 42)
+        var text = "tenant_id,ts,score\n"
+        var expected: [Double] = []
+        for _ in 0..<500 {
+            let digits = Int.random(in: 1...17, using: &generator)
+            let mantissa = UInt64.random(in: 0...(UInt64(1) << 53), using: &generator) % UInt64(pow(10.0, Double(min(digits, 15))))
+            let literal = "\(mantissa / 1000).\(mantissa % 1000)"
+            text += "1,1,\(literal)\n"
+            expected.append(Double(literal)!)
+        }
+        let parsed = try load(text).map { Double($0[3])! }
+        #expect(parsed == expected, "seed \(generator.seed)")
+    }
+
+    @Test func manyPiecesGiveTheSameRowsInFileOrder() throws {
+        var text = "tenant_id,ts,name\n"
+        for row in 0..<2000 { text += "\(row % 7),\(row),\"n\(row % 13)\"\n" }
+        let whole = try load(text)
+        let split = try load(text, pieceByteCount: 512)
+        #expect(whole.count == 2000)
+        #expect(split == whole)
+    }
+
+    @Test func badFieldsNameTheLineAndColumn() throws {
+        let folder = TemporaryDirectory("csv")
+        let path = folder.child("bad.csv")
+        func expectError(_ text: String, _ message: String) throws {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(throws: CortexError.invalidInput(message)) {
+                _ = try CSVLoader.load(path: path, schema: schema, dictionaries: schema.columns.map { $0.type == .string ? StringDictionary() : nil }) {
+                    (_: [ColumnVector]) throws(CortexError) in
+                }
+            }
+        }
+        try expectError("tenant_id,ts,n\n1,2,3\n1,2,x3\n", "\(path): line 3: column n: 'x3' is not a valid int64")
+        try expectError("tenant_id,ts\n1,2,3\n", "\(path): line 2: more fields than the header's 2")
+        try expectError("tenant_id,ts,n\n1,2\n", "\(path): line 2: 2 fields; the header has 3")
+        try expectError("tenant_id,ts,what\n", "\(path): header names column 'what', which table t does not have")
+        try expectError("ts,n\n", "\(path): header lacks NOT NULL column 'tenant_id'")
+        try expectError("tenant_id,ts,name\n1,2,\"open\n", "\(path): line 2: unterminated quoted field in column name")
+        try expectError("tenant_id,ts,n\n1,2,99999999999999999999\n", "\(path): line 2: column n: '99999999999999999999' is not a valid int64")
+    }
+}
