@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Maps byte strings to dictionary codes without building a `String` per
 /// value: an open-addressing table of (hash, code) verified against the bytes
 /// of the code's first occurrence. One per string column per loader thread.
@@ -23,6 +29,14 @@ struct ByteStringInterner {
         return hash
     }
 
+    private static func equal(_ stored: [UInt8], _ start: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        if unsafe bytes.isEmpty { return true }
+        return unsafe stored.withUnsafeBytes { all in
+            // In bounds: the caller checked the stored entry at `start` has `bytes.count` bytes.
+            unsafe memcmp(all.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+        }
+    }
+
     /// The dictionary code of `bytes` (valid UTF-8 is required; invalid bytes are replaced).
     mutating func code(for bytes: UnsafeRawBufferPointer) -> Int32 {
         let hash = unsafe Self.hash(bytes)
@@ -32,7 +46,7 @@ struct ByteStringInterner {
             if entry < 0 { break }
             if hashes[slot] == hash {
                 let start = entryStarts[Int(entry)], end = entryStarts[Int(entry) + 1]
-                if end - start == bytes.count, unsafe entryBytes[start..<end].elementsEqual(bytes) { return entryCodes[Int(entry)] }
+                if end - start == bytes.count, unsafe Self.equal(entryBytes, start, bytes) { return entryCodes[Int(entry)] }
             }
             slot = (slot + 1) & (slots.count - 1)
         }

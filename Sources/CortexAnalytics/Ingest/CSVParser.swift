@@ -14,18 +14,14 @@ struct CSVParser {
         let failure: Failure?
     }
 
-    private enum Builder {
-        case ints(ContiguousArray<Int64>)
-        case floats(ContiguousArray<Double>)
-        case strings(ContiguousArray<Int32>)
-    }
-
     let schema: TableSchema
     /// CSV field index → schema column index.
     let mapping: [Int]
     let dictionaries: [StringDictionary?]
     private var interners: [ByteStringInterner?]
-    private var builders: [Builder] = []
+    private var ints: [ContiguousArray<Int64>] = []
+    private var doubles: [ContiguousArray<Double>] = []
+    private var codes: [ContiguousArray<Int32>] = []
     private var validity: [ContiguousArray<Bool>?] = []
     private var rowCount = 0
     private var scratch: [UInt8] = []
@@ -85,12 +81,20 @@ struct CSVParser {
     /// Parses whole lines of `bytes`.
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(CortexError) -> Piece {
         let estimate = bytes.count / 64 + 16
-        builders = schema.columns.map { column in
-            switch column.type {
-            case .float64: var values = ContiguousArray<Double>(); values.reserveCapacity(estimate); return .floats(values)
-            case .string: var values = ContiguousArray<Int32>(); values.reserveCapacity(estimate); return .strings(values)
-            default: var values = ContiguousArray<Int64>(); values.reserveCapacity(estimate); return .ints(values)
-            }
+        ints = schema.columns.map { column in
+            var values = ContiguousArray<Int64>()
+            if column.type.isIntegerLike { values.reserveCapacity(estimate) }
+            return values
+        }
+        doubles = schema.columns.map { column in
+            var values = ContiguousArray<Double>()
+            if column.type == .float64 { values.reserveCapacity(estimate) }
+            return values
+        }
+        codes = schema.columns.map { column in
+            var values = ContiguousArray<Int32>()
+            if column.type == .string { values.reserveCapacity(estimate) }
+            return values
         }
         validity = Array(repeating: nil, count: schema.columns.count)
         rowCount = 0
@@ -161,12 +165,11 @@ struct CSVParser {
     }
 
     private mutating func finish() -> [ColumnVector] {
-        builders.indices.map { column in
-            switch builders[column] {
-            case .ints(let values): ColumnVector(.int64(values), validity: validity[column])
-            case .floats(let values): ColumnVector(.float64(values), validity: validity[column])
-            case .strings(let codes):
-                ColumnVector(.string(codes, dictionaries[column]!), validity: validity[column])
+        schema.columns.indices.map { column in
+            switch schema.columns[column].type {
+            case .float64: ColumnVector(.float64(doubles[column]), validity: validity[column])
+            case .string: ColumnVector(.string(codes[column], dictionaries[column]!), validity: validity[column])
+            default: ColumnVector(.int64(ints[column]), validity: validity[column])
             }
         }
     }
@@ -174,20 +177,12 @@ struct CSVParser {
     private mutating func appendNull(_ column: Int) {
         if validity[column] == nil { validity[column] = ContiguousArray(repeating: true, count: rowCount) }
         validity[column]!.append(false)
-        switch builders[column] {
-        case .ints(var values):
-            builders[column] = .ints([])
-            values.append(0)
-            builders[column] = .ints(values)
-        case .floats(var values):
-            builders[column] = .floats([])
-            values.append(0)
-            builders[column] = .floats(values)
-        case .strings(var codes):
-            builders[column] = .strings([])
+        switch schema.columns[column].type {
+        case .float64: doubles[column].append(0)
+        case .string:
             if dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
-            codes.append(0)
-            builders[column] = .strings(codes)
+            codes[column].append(0)
+        default: ints[column].append(0)
         }
     }
 
@@ -198,23 +193,19 @@ struct CSVParser {
             return true
         }
         if validity[column] != nil { validity[column]!.append(true) }
-        switch builders[column] {
-        case .ints(var values):
-            builders[column] = .ints([])
-            defer { builders[column] = .ints(values) }
-            let parsed = schema.columns[column].type == .bool ? unsafe Self.parseBool(field) : unsafe Self.parseInt(field)
-            guard let parsed else { return false }
-            values.append(parsed)
-        case .floats(var values):
-            builders[column] = .floats([])
-            defer { builders[column] = .floats(values) }
+        switch schema.columns[column].type {
+        case .float64:
             guard let parsed = unsafe Self.parseDouble(field) else { return false }
-            values.append(parsed)
-        case .strings(var codes):
-            builders[column] = .strings([])
-            defer { builders[column] = .strings(codes) }
+            doubles[column].append(parsed)
+        case .string:
             guard field.count <= AnalyticsLimits.stringByteCountMax else { return false }
-            codes.append(unsafe interners[column]!.code(for: field))
+            codes[column].append(unsafe interners[column]!.code(for: field))
+        case .bool:
+            guard let parsed = unsafe Self.parseBool(field) else { return false }
+            ints[column].append(parsed)
+        default:
+            guard let parsed = unsafe Self.parseInt(field) else { return false }
+            ints[column].append(parsed)
         }
         return true
     }

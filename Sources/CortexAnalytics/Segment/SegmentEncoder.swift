@@ -31,12 +31,16 @@ public enum SegmentEncoder {
         var dictionaries: [[String]?] = Array(repeating: nil, count: columns.count)
         for (index, column) in columns.enumerated() {
             guard case .string(let codes, let dictionary) = column.values else { continue }
-            var used = Set<Int32>()
-            for (row, code) in codes.enumerated() where !column.isNull(row) { used.insert(code) }
-            let strings = used.map { dictionary.string(for: $0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            var local: [Int32: Int32] = [:]
-            for (position, string) in strings.enumerated() { local[dictionary.existingCode(for: string)!] = Int32(position) }
-            let remapped = ContiguousArray(codes.enumerated().map { row, code in column.isNull(row) ? 0 : local[code]! })
+            let all = dictionary.allStrings()
+            var used = [Bool](repeating: false, count: all.count)
+            for (row, code) in codes.enumerated() where !column.isNull(row) { used[Int(code)] = true }
+            let usedCodes = used.indices.filter { used[$0] }
+            let sorted = usedCodes.sorted { all[$0].utf8.lexicographicallyPrecedes(all[$1].utf8) }
+            let strings = sorted.map { all[$0] }
+            var local = [Int32](repeating: 0, count: all.count)
+            for (position, code) in sorted.enumerated() { local[code] = Int32(position) }
+            var remapped = ContiguousArray<Int32>(repeating: 0, count: codes.count)
+            for (row, code) in codes.enumerated() where !column.isNull(row) { remapped[row] = local[Int(code)] }
             encodedColumns[index] = ColumnVector(.string(remapped, StringDictionary(strings)), validity: column.validity)
             dictionaries[index] = strings
         }

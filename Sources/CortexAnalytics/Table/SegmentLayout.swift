@@ -6,7 +6,9 @@
 /// locality and uses a packed key where the value ranges allow.
 enum SegmentLayout {
     /// Rows grouped by time partition (`floor(time / width)`), ascending, each
-    /// group's rows in input order.
+    /// group's rows in input order; neighbouring partitions are combined while
+    /// the group stays within `segmentRowCountMax` rows (a group is filed under
+    /// its first partition).
     static func partition(_ columns: [ColumnVector], schema: TableSchema, width: Int64) -> [(Int64, [Int32])] {
         guard case .int64(let times) = columns[schema.timeColumn].values else { preconditionFailure("time column kind") }
         var groups: [Int64: [Int32]] = [:]
@@ -23,7 +25,17 @@ enum SegmentLayout {
             current.append(Int32(row))
         }
         if !current.isEmpty { groups[previous, default: []].append(contentsOf: current) }
-        return groups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // Neighbouring partitions share a segment while it stays within the row limit,
+        // so a bulk load writes full segments instead of many small ones to merge later.
+        var merged: [(Int64, [Int32])] = []
+        for (partition, rows) in groups.sorted(by: { $0.key < $1.key }) {
+            if let last = merged.last, last.1.count + rows.count <= AnalyticsLimits.segmentRowCountMax {
+                merged[merged.count - 1].1.append(contentsOf: rows)
+            } else {
+                merged.append((partition, rows))
+            }
+        }
+        return merged
     }
 
     /// The partition of the earliest row (a merged segment is filed under its first partition).
