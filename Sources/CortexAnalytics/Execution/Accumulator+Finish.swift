@@ -1,0 +1,121 @@
+import CortexCore
+
+extension Accumulator {
+    /// The aggregate's value for every group, as a vector (NULL where a group saw no value).
+    mutating func finish(groupCount: Int, context: EvaluationContext) -> ColumnVector {
+        grow(to: groupCount)
+        var validity = ContiguousArray<Bool>(repeating: true, count: groupCount)
+        switch spec.function {
+        case .countStar, .count: return ColumnVector(.int64(ContiguousArray(counts)))
+        case .countDistinct: return ColumnVector(.int64(ContiguousArray(distinctCounts())))
+        case .approxCountDistinct: return ColumnVector(.int64(ContiguousArray(approximateDistinctCounts())))
+        case .sum:
+            for group in 0..<groupCount where counts[group] == 0 { validity[group] = false }
+            let mask = validity.contains(false) ? validity : nil
+            return isDouble ? ColumnVector(.float64(ContiguousArray(sums(double: true))), validity: mask)
+                : ColumnVector(.int64(ContiguousArray(integerSums())), validity: mask)
+        case .avg:
+            var output = ContiguousArray<Double>(repeating: 0, count: groupCount)
+            for group in 0..<groupCount {
+                if counts[group] == 0 { validity[group] = false; continue }
+                output[group] = sums(double: isDouble)[group] / Double(counts[group])
+            }
+            return ColumnVector(.float64(output), validity: validity.contains(false) ? validity : nil)
+        case .min, .max:
+            for group in 0..<groupCount where counts[group] == 0 { validity[group] = false }
+            let mask = validity.contains(false) ? validity : nil
+            if spec.type == .varchar {
+                let scratch = context.scratch
+                return ColumnVector(.string(ContiguousArray(extremeStrings().map { scratch.code(for: $0 ?? "") }), scratch), validity: mask)
+            }
+            return isDouble ? ColumnVector(.float64(ContiguousArray(extremeDoubles())), validity: mask)
+                : ColumnVector(.int64(ContiguousArray(extremeInts())), validity: mask)
+        case .quantileDisc, .quantileCont, .approxQuantile:
+            return quantiles(groupCount: groupCount)
+        }
+    }
+
+    private func sums(double: Bool) -> [Double] { double ? doubleSumsValue : integerSums().map(Double.init) }
+
+    /// The nearest-rank quantile (DuckDB's quantile_disc): the value at index ⌈q·n⌉ − 1 (at least 0) of the sorted values.
+    static func discreteIndex(fraction: Double, count: Int) -> Int {
+        max(Int((fraction * Double(count)).rounded(.up)) - 1, 0)
+    }
+
+    private mutating func quantiles(groupCount: Int) -> ColumnVector {
+        var validity = ContiguousArray<Bool>(repeating: true, count: groupCount)
+        let fraction = spec.fraction
+        if spec.function == .approxQuantile {
+            var output = ContiguousArray<Double>(repeating: 0, count: groupCount)
+            for group in 0..<groupCount {
+                guard let value = histogramsValue[group].quantile(fraction) else { validity[group] = false; continue }
+                output[group] = value
+            }
+            let mask = validity.contains(false) ? validity : nil
+            if spec.type == .double { return ColumnVector(.float64(output), validity: mask) }
+            return ColumnVector(.int64(ContiguousArray(output.map { Int64(clamping: Int64(exactly: $0.rounded()) ?? 0) })), validity: mask)
+        }
+        var doubles = ContiguousArray<Double>(repeating: 0, count: groupCount)
+        var ints = ContiguousArray<Int64>(repeating: 0, count: groupCount)
+        for group in 0..<groupCount {
+            if isDouble {
+                var values = collectedDoublesValue[group]
+                guard !values.isEmpty else { validity[group] = false; continue }
+                if spec.function == .quantileDisc {
+                    doubles[group] = Selection.select(&values, Self.discreteIndex(fraction: fraction, count: values.count))
+                } else {
+                    doubles[group] = Self.continuous(&values, fraction)
+                }
+            } else {
+                var values = collectedIntsValue[group]
+                guard !values.isEmpty else { validity[group] = false; continue }
+                if spec.function == .quantileDisc {
+                    ints[group] = Selection.select(&values, Self.discreteIndex(fraction: fraction, count: values.count))
+                } else {
+                    var converted = values.map(Double.init)
+                    doubles[group] = Self.continuous(&converted, fraction)
+                }
+            }
+        }
+        let mask = validity.contains(false) ? validity : nil
+        if spec.function == .quantileDisc && !isDouble { return ColumnVector(.int64(ints), validity: mask) }
+        return ColumnVector(.float64(doubles), validity: mask)
+    }
+
+    /// Linear interpolation between the values at ⌊q·(n−1)⌋ and ⌈q·(n−1)⌉ (DuckDB's quantile_cont).
+    static func continuous(_ values: inout [Double], _ fraction: Double) -> Double {
+        let position = fraction * Double(values.count - 1)
+        let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+        let lowValue = Selection.select(&values, low)
+        if high == low { return lowValue }
+        let highValue = Selection.select(&values, high)
+        return lowValue + (position - Double(low)) * (highValue - lowValue)
+    }
+}
+
+/// Quickselect (Hoare partition, median-of-three pivots): the k-th smallest value in expected linear time.
+enum Selection {
+    static func select<T: Comparable>(_ values: inout [T], _ k: Int) -> T {
+        precondition(k >= 0 && k < values.count, "selection index out of range")
+        var low = 0, high = values.count - 1
+        while high > low {
+            let middle = low + (high - low) / 2
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+        }
+        return values[k]
+    }
+}

@@ -1,0 +1,204 @@
+import CortexCore
+
+/// The running state of one aggregate for every group (struct of arrays).
+struct Accumulator {
+    let spec: AggregateSpec
+    private(set) var counts: [Int64] = []
+    private var intSums: [Int64] = []
+    private var doubleSums: [Double] = []
+    private var intExtremes: [Int64] = []
+    private var doubleExtremes: [Double] = []
+    private var stringExtremes: [String?] = []
+    private var distinct: [Set<Int64>] = []
+    private var collectedInts: [[Int64]] = []
+    private var collectedDoubles: [[Double]] = []
+    private var sketches: [HyperLogLog] = []
+    private var histograms: [LogHistogram] = []
+    /// Whether the input is floating point (decided by the argument's type).
+    let isDouble: Bool
+
+    init(_ spec: AggregateSpec) {
+        self.spec = spec
+        isDouble = spec.argument?.type == .double
+    }
+
+    mutating func grow(to groupCount: Int) {
+        let extra = groupCount - counts.count
+        guard extra > 0 else { return }
+        counts.append(contentsOf: repeatElement(0, count: extra))
+        switch spec.function {
+        case .sum, .avg:
+            if isDouble { doubleSums.append(contentsOf: repeatElement(0, count: extra)) } else { intSums.append(contentsOf: repeatElement(0, count: extra)) }
+        case .min, .max:
+            if spec.type == .varchar {
+                stringExtremes.append(contentsOf: repeatElement(nil, count: extra))
+            } else if isDouble {
+                doubleExtremes.append(contentsOf: repeatElement(0, count: extra))
+            } else {
+                intExtremes.append(contentsOf: repeatElement(0, count: extra))
+            }
+        case .countDistinct: distinct.append(contentsOf: repeatElement([], count: extra))
+        case .quantileDisc, .quantileCont:
+            if isDouble { collectedDoubles.append(contentsOf: repeatElement([], count: extra)) } else { collectedInts.append(contentsOf: repeatElement([], count: extra)) }
+        case .approxCountDistinct: sketches.append(contentsOf: repeatElement(HyperLogLog(), count: extra))
+        case .approxQuantile: histograms.append(contentsOf: repeatElement(LogHistogram(), count: extra))
+        case .countStar, .count: break
+        }
+    }
+
+    /// A hashable identity of a value for DISTINCT and sketches (doubles by normalised bit pattern).
+    @inline(__always)
+    static func identity(_ vector: ColumnVector, _ row: Int) -> Int64 {
+        switch vector.values {
+        case .int64(let values): return values[row]
+        case .float64(let values):
+            let value = values[row]
+            return Int64(bitPattern: value == 0 ? 0 : value.isNaN ? Double.nan.bitPattern : value.bitPattern)
+        case .string(let codes, _): return Int64(codes[row])
+        }
+    }
+
+    /// Adds rows to their groups (`groups[row]`); `vector` is the evaluated argument.
+    mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?, position: SourcePosition?) throws(CortexError) {
+        if spec.function == .countStar {
+            for group in groups { counts[Int(group)] += 1 }
+            return
+        }
+        guard let vector else { preconditionFailure("aggregate without argument") }
+        let hasNulls = vector.validity != nil
+        switch spec.function {
+        case .count:
+            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { counts[Int(group)] += 1 }
+        case .sum, .avg:
+            switch vector.values {
+            case .float64(let values):
+                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                    doubleSums[Int(group)] += values[row]
+                    counts[Int(group)] += 1
+                }
+            case .int64(let values):
+                var overflow = false
+                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                    let (sum, flag) = intSums[Int(group)].addingReportingOverflow(values[row])
+                    intSums[Int(group)] = sum
+                    overflow = overflow || flag
+                    counts[Int(group)] += 1
+                }
+                if overflow { throw .invalidInput("integer overflow in \(spec.function == .sum ? "sum" : "avg")") }
+            case .string: preconditionFailure("binder rejects sums of text")
+            }
+        case .min, .max:
+            updateExtremes(groups: groups, vector: vector)
+        case .countDistinct:
+            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                distinct[Int(group)].insert(Self.identity(vector, row))
+                counts[Int(group)] += 1
+            }
+        case .quantileDisc, .quantileCont:
+            switch vector.values {
+            case .float64(let values):
+                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { collectedDoubles[Int(group)].append(values[row]) }
+            case .int64(let values):
+                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { collectedInts[Int(group)].append(values[row]) }
+            case .string: preconditionFailure("binder rejects quantiles of text")
+            }
+        case .approxCountDistinct:
+            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                sketches[Int(group)].insert(Self.identity(vector, row))
+                counts[Int(group)] += 1
+            }
+        case .approxQuantile:
+            let values = Evaluator.asDoubles(vector)
+            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                histograms[Int(group)].insert(values[row])
+                counts[Int(group)] += 1
+            }
+        case .countStar: break
+        }
+    }
+
+    private mutating func updateExtremes(groups: ContiguousArray<Int32>, vector: ColumnVector) {
+        let isMin = spec.function == .min
+        switch vector.values {
+        case .int64(let values):
+            for (row, group) in groups.enumerated() where !vector.isNull(row) {
+                let index = Int(group)
+                if counts[index] == 0 || (isMin ? values[row] < intExtremes[index] : values[row] > intExtremes[index]) { intExtremes[index] = values[row] }
+                counts[index] += 1
+            }
+        case .float64(let values):
+            for (row, group) in groups.enumerated() where !vector.isNull(row) {
+                let index = Int(group)
+                if counts[index] == 0 || (isMin ? values[row] < doubleExtremes[index] : values[row] > doubleExtremes[index]) {
+                    doubleExtremes[index] = values[row]
+                }
+                counts[index] += 1
+            }
+        case .string(let codes, let dictionary):
+            for (row, group) in groups.enumerated() where !vector.isNull(row) {
+                let index = Int(group)
+                let text = dictionary.string(for: codes[row])
+                if let current = stringExtremes[index] {
+                    let less = text.utf8.lexicographicallyPrecedes(current.utf8)
+                    if isMin ? less : current.utf8.lexicographicallyPrecedes(text.utf8) { stringExtremes[index] = text }
+                } else {
+                    stringExtremes[index] = text
+                }
+                counts[index] += 1
+            }
+        }
+    }
+
+    var doubleSumsValue: [Double] { doubleSums }
+    func integerSums() -> [Int64] { intSums }
+    func distinctCounts() -> [Int64] { distinct.map { Int64($0.count) } }
+    func approximateDistinctCounts() -> [Int64] { sketches.map { $0.estimate } }
+    func extremeInts() -> [Int64] { intExtremes }
+    func extremeDoubles() -> [Double] { doubleExtremes }
+    func extremeStrings() -> [String?] { stringExtremes }
+    var collectedIntsValue: [[Int64]] { collectedInts }
+    var collectedDoublesValue: [[Double]] { collectedDoubles }
+    var histogramsValue: [LogHistogram] { histograms }
+
+    /// Folds `other`'s groups into this one's; `mapping[g]` is the group here of other's group g.
+    mutating func merge(_ other: Accumulator, mapping: [Int]) throws(CortexError) {
+        for (from, to) in mapping.enumerated() {
+            let otherCount = other.counts[from]
+            switch spec.function {
+            case .sum, .avg:
+                if isDouble {
+                    doubleSums[to] += other.doubleSums[from]
+                } else {
+                    let (sum, overflow) = intSums[to].addingReportingOverflow(other.intSums[from])
+                    guard !overflow else { throw .invalidInput("integer overflow in sum") }
+                    intSums[to] = sum
+                }
+            case .min, .max:
+                guard otherCount > 0 else { continue }
+                let isMin = spec.function == .min
+                if spec.type == .varchar {
+                    if let text = other.stringExtremes[from], let current = stringExtremes[to] {
+                        if isMin ? text.utf8.lexicographicallyPrecedes(current.utf8) : current.utf8.lexicographicallyPrecedes(text.utf8) {
+                            stringExtremes[to] = text
+                        }
+                    } else if stringExtremes[to] == nil {
+                        stringExtremes[to] = other.stringExtremes[from]
+                    }
+                } else if isDouble {
+                    let value = other.doubleExtremes[from]
+                    if counts[to] == 0 || (isMin ? value < doubleExtremes[to] : value > doubleExtremes[to]) { doubleExtremes[to] = value }
+                } else {
+                    let value = other.intExtremes[from]
+                    if counts[to] == 0 || (isMin ? value < intExtremes[to] : value > intExtremes[to]) { intExtremes[to] = value }
+                }
+            case .countDistinct: distinct[to].formUnion(other.distinct[from])
+            case .quantileDisc, .quantileCont:
+                if isDouble { collectedDoubles[to].append(contentsOf: other.collectedDoubles[from]) } else { collectedInts[to].append(contentsOf: other.collectedInts[from]) }
+            case .approxCountDistinct: sketches[to].merge(other.sketches[from])
+            case .approxQuantile: histograms[to].merge(other.histograms[from])
+            case .countStar, .count: break
+            }
+            counts[to] += otherCount
+        }
+    }
+}

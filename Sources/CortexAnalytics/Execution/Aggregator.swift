@@ -1,0 +1,120 @@
+import CortexCore
+
+/// Hash aggregation state of one thread: the group table and one accumulator per aggregate.
+struct Aggregator {
+    let query: BoundQuery
+    let evaluator: Evaluator
+    var table: GroupTable
+    var accumulators: [Accumulator]
+    /// Per group key, the dictionary its string codes index (set on first sight).
+    var keyDictionaries: [StringDictionary?]
+
+    init(query: BoundQuery, evaluator: Evaluator) {
+        self.query = query
+        self.evaluator = evaluator
+        table = GroupTable(keyCount: query.groupKeys.count)
+        accumulators = query.aggregates.map(Accumulator.init)
+        keyDictionaries = Array(repeating: nil, count: query.groupKeys.count)
+    }
+
+    mutating func consume(_ input: EvaluationInput) throws(CortexError) {
+        let count = input.rowCount
+        var groups = ContiguousArray<Int32>(repeating: 0, count: count)
+        if !query.groupKeys.isEmpty {
+            let keys = try query.groupKeys.map { (key: BoundExpression) throws(CortexError) in try evaluator.evaluate(key, input) }
+            var raw: [ContiguousArray<Int64>] = []
+            for (index, vector) in keys.enumerated() {
+                switch vector.values {
+                case .int64(let values): raw.append(values)
+                case .float64(let values):
+                    raw.append(ContiguousArray(values.map { Int64(bitPattern: $0 == 0 ? 0 : $0.isNaN ? Double.nan.bitPattern : $0.bitPattern) }))
+                case .string(let codes, let dictionary):
+                    if let known = keyDictionaries[index], known !== dictionary {
+                        // A key expression whose strings come from different dictionaries: recode into the first one.
+                        raw.append(ContiguousArray(codes.map { Int64(known.code(for: dictionary.string(for: $0))) }))
+                    } else {
+                        keyDictionaries[index] = dictionary
+                        raw.append(ContiguousArray(codes.map { Int64($0) }))
+                    }
+                }
+            }
+            let keyCount = keys.count
+            var scratch = [Int64](repeating: 0, count: keyCount)
+            let anyNulls = keys.contains { $0.validity != nil }
+            for row in 0..<count {
+                var nullMask: UInt64 = 0
+                for key in 0..<keyCount {
+                    if anyNulls && keys[key].isNull(row) {
+                        nullMask |= 1 << UInt64(key)
+                        scratch[key] = 0
+                    } else {
+                        scratch[key] = raw[key][row]
+                    }
+                }
+                let group = unsafe scratch.withUnsafeBufferPointer { unsafe table.group($0, nullMask: nullMask) }
+                groups[row] = Int32(group)
+            }
+            guard table.count <= AnalyticsLimits.groupCountMax else {
+                throw .tooLarge("the query makes more than \(AnalyticsLimits.groupCountMax) groups")
+            }
+        } else if table.count == 0 {
+            _ = unsafe [Int64]().withUnsafeBufferPointer { unsafe table.group($0, nullMask: 0) }
+        }
+        for index in accumulators.indices {
+            accumulators[index].grow(to: table.count)
+            let argument = try accumulators[index].spec.argument.map { (expression: BoundExpression) throws(CortexError) in
+                try evaluator.evaluate(expression, input)
+            }
+            try accumulators[index].update(groups: groups, vector: argument, position: nil)
+        }
+    }
+
+    /// Folds another thread's state into this one.
+    mutating func merge(_ other: Aggregator) throws(CortexError) {
+        var mapping: [Int] = []
+        mapping.reserveCapacity(other.table.count)
+        let keyCount = other.table.keyCount
+        for group in 0..<other.table.count {
+            let key = Array(other.table.keys[(group * keyCount)..<((group + 1) * keyCount)])
+            var recoded = key
+            for index in 0..<keyCount where other.table.nullMasks[group] & (1 << UInt64(index)) == 0 {
+                if let mine = keyDictionaries[index], let theirs = other.keyDictionaries[index], mine !== theirs {
+                    recoded[index] = Int64(mine.code(for: theirs.string(for: Int32(key[index]))))
+                } else if keyDictionaries[index] == nil {
+                    keyDictionaries[index] = other.keyDictionaries[index]
+                }
+            }
+            mapping.append(unsafe recoded.withUnsafeBufferPointer { unsafe table.group($0, nullMask: other.table.nullMasks[group]) })
+        }
+        for index in accumulators.indices {
+            accumulators[index].grow(to: table.count)
+            try accumulators[index].merge(other.accumulators[index], mapping: mapping)
+        }
+    }
+
+    /// Group keys and aggregate values as vectors, one row per group.
+    mutating func finish(context: EvaluationContext) -> (keys: [ColumnVector], aggregates: [ColumnVector], count: Int) {
+        let groupCount = table.count
+        let keyCount = table.keyCount
+        var keys: [ColumnVector] = []
+        for (index, expression) in query.groupKeys.enumerated() {
+            var values = ContiguousArray<Int64>(repeating: 0, count: groupCount)
+            var validity = ContiguousArray<Bool>(repeating: true, count: groupCount)
+            for group in 0..<groupCount {
+                values[group] = table.keys[group * keyCount + index]
+                validity[group] = table.nullMasks[group] & (1 << UInt64(index)) == 0
+            }
+            let mask = validity.contains(false) ? validity : nil
+            switch expression.type {
+            case .double: keys.append(ColumnVector(.float64(ContiguousArray(values.map { Double(bitPattern: UInt64(bitPattern: $0)) })), validity: mask))
+            case .varchar:
+                let dictionary = keyDictionaries[index] ?? context.scratch
+                if dictionary.count == 0 { _ = dictionary.code(for: "") }
+                keys.append(ColumnVector(.string(ContiguousArray(values.map { Int32($0) }), dictionary), validity: mask))
+            default: keys.append(ColumnVector(.int64(values), validity: mask))
+            }
+        }
+        let aggregates = accumulators.indices.map { accumulators[$0].finish(groupCount: groupCount, context: context) }
+        return (keys, aggregates, groupCount)
+    }
+}

@@ -1,0 +1,78 @@
+/// Open-addressing hash table from group keys (a fixed number of `Int64`s plus
+/// a null mask) to dense group indexes 0, 1, 2, … in insertion order.
+///
+/// Keys are compared exactly; the hash is a multiply–xorshift mix, cheap enough
+/// to run once per input row.
+struct GroupTable {
+    let keyCount: Int
+    /// `keyCount` values per group.
+    private(set) var keys: [Int64] = []
+    private(set) var nullMasks: [UInt64] = []
+    private var slots: [Int32]
+    private var slotHashes: [UInt64]
+    private(set) var count = 0
+
+    init(keyCount: Int) {
+        precondition(keyCount <= 64, "at most 64 group keys")
+        self.keyCount = keyCount
+        slots = [Int32](repeating: -1, count: 256)
+        slotHashes = [UInt64](repeating: 0, count: 256)
+    }
+
+    @inline(__always)
+    static func mix(_ value: UInt64) -> UInt64 {
+        var x = value &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 32
+        x = x &* 0xD6E8_FEB8_6659_FD93
+        return x ^ (x >> 32)
+    }
+
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<Int64>, nullMask: UInt64) -> UInt64 {
+        var hash = mix(nullMask &+ 0x1234_5678)
+        for index in 0..<key.count { hash = mix(hash ^ UInt64(bitPattern: unsafe key[index])) }
+        return hash
+    }
+
+    /// The group of `key` (`keyCount` values), inserting it when new.
+    mutating func group(_ key: UnsafeBufferPointer<Int64>, nullMask: UInt64) -> Int {
+        let hash = unsafe Self.hash(key, nullMask: nullMask)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry < 0 { break }
+            if slotHashes[slot] == hash, nullMasks[entry] == nullMask, unsafe matches(entry, key) { return entry }
+            slot = (slot + 1) & mask
+        }
+        let entry = count
+        unsafe keys.append(contentsOf: key)
+        nullMasks.append(nullMask)
+        slots[slot] = Int32(entry)
+        slotHashes[slot] = hash
+        count += 1
+        if count * 2 > slots.count { grow() }
+        return entry
+    }
+
+    @inline(__always)
+    private func matches(_ entry: Int, _ key: UnsafeBufferPointer<Int64>) -> Bool {
+        let base = entry * keyCount
+        for index in 0..<keyCount where keys[base + index] != (unsafe key[index]) { return false }
+        return true
+    }
+
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        var newSlots = [Int32](repeating: -1, count: capacity)
+        var newHashes = [UInt64](repeating: 0, count: capacity)
+        for slot in slots.indices where slots[slot] >= 0 {
+            var target = Int(truncatingIfNeeded: slotHashes[slot]) & (capacity - 1)
+            while newSlots[target] >= 0 { target = (target + 1) & (capacity - 1) }
+            newSlots[target] = slots[slot]
+            newHashes[target] = slotHashes[slot]
+        }
+        slots = newSlots
+        slotHashes = newHashes
+    }
+}

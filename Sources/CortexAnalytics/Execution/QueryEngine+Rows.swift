@@ -1,0 +1,129 @@
+import CortexCore
+
+extension QueryEngine {
+    /// Rows of a query without aggregation: outputs and sort keys per surviving
+    /// row. With LIMIT, each block keeps only its best OFFSET+LIMIT rows by the
+    /// sort keys before they are turned into values (top-N).
+    func scanCollecting(_ units: [any ScanUnit], request: ScanRequest, query: BoundQuery, evaluator: Evaluator) throws(CortexError)
+        -> [[Value]]
+    {
+        let keep = query.limit.map { $0 + query.offset }
+        typealias Row = (keys: [Value], outputs: [Value])
+        let states = try scan(units, request: request, query: query, evaluator: evaluator, makeState: { [Row]() }) {
+            (rows: inout [Row], input: EvaluationInput) throws(CortexError) in
+            let sortKeys = try query.orderBy.map { (item) throws(CortexError) in try evaluator.evaluate(item.expression, input) }
+            var candidates = Array(0..<input.rowCount)
+            if let keep, !query.orderBy.isEmpty, candidates.count > keep {
+                let keyValues = zip(sortKeys, query.orderBy).map { vector, item in
+                    (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) }
+                }
+                candidates.sort { a, b in Self.precedes(keyValues.map { $0[a] }, keyValues.map { $0[b] }, query.orderBy) }
+                candidates.removeLast(candidates.count - keep)
+            } else if let keep, query.orderBy.isEmpty, rows.count >= keep {
+                return
+            }
+            let selection = ContiguousArray(candidates.map(Int32.init))
+            let outputs = try query.outputs.map { (expression: BoundExpression) throws(CortexError) in
+                try evaluator.evaluate(expression, input).gathering(selection)
+            }
+            let keys = sortKeys.map { $0.gathering(selection) }
+            for row in 0..<selection.count {
+                rows.append((
+                    zip(keys, query.orderBy).map { Self.value($0, row, $1.expression.type) },
+                    zip(outputs, query.outputs).map { Self.value($0, row, $1.type) }
+                ))
+            }
+            if let keep, rows.count > 4 * keep + 4096 {
+                rows.sort { Self.precedes($0.keys, $1.keys, query.orderBy) }
+                rows.removeLast(rows.count - keep)
+            }
+            guard rows.count <= AnalyticsLimits.resultRowCountMax + 4 * (keep ?? 0) + 4096 else {
+                throw .tooLarge("the result has more than \(AnalyticsLimits.resultRowCountMax) rows (add LIMIT)")
+            }
+        }
+        var rows: [Row] = states.flatMap { $0 }
+        if !query.orderBy.isEmpty { rows.sort { Self.precedes($0.keys, $1.keys, query.orderBy) } }
+        let total: Int = rows.count
+        let start: Int = Swift.min(query.offset, total)
+        var end: Int = total
+        if let limit = query.limit { end = Swift.min(start + limit, total) }
+        guard end - start <= AnalyticsLimits.resultRowCountMax else {
+            throw .tooLarge("the result has \(end - start) rows; the limit is \(AnalyticsLimits.resultRowCountMax) (add LIMIT)")
+        }
+        return rows[start..<end].map { $0.outputs }
+    }
+
+    /// Bounds for zone-map pruning from the top-level AND conjuncts of a filter:
+    /// `column op constant` (either side), BETWEEN (already two comparisons), IN lists.
+    static func ranges(from filter: BoundExpression, schema: TableSchema) -> [ColumnRange] {
+        var conjuncts: [BoundExpression] = []
+        func split(_ expression: BoundExpression) {
+            if case .logical(.and, let left, let right) = expression {
+                split(left)
+                split(right)
+            } else {
+                conjuncts.append(expression)
+            }
+        }
+        split(filter)
+        var ranges: [Int: ColumnRange] = [:]
+        func narrow(_ column: Int, lower: Int64 = .min, upper: Int64 = .max, strings: Set<String>? = nil) {
+            var range = ranges[column] ?? ColumnRange(column: column)
+            range.lower = max(range.lower, lower)
+            range.upper = min(range.upper, upper)
+            if let strings { range.strings = range.strings.map { $0.intersection(strings) } ?? strings }
+            ranges[column] = range
+        }
+        for conjunct in conjuncts {
+            switch conjunct {
+            case .comparison(var op, var left, var right):
+                if case .constant = left, case .column = right {
+                    swap(&left, &right)
+                    op = [.less: .greater, .lessOrEqual: .greaterOrEqual, .greater: .less, .greaterOrEqual: .lessOrEqual][op] ?? op
+                }
+                guard case .column(let column, _) = left, case .constant(let value, _) = right else { continue }
+                let type = schema.columns[column].type
+                if type == .string, op == .equal, case .string(let text) = value {
+                    narrow(column, strings: [text])
+                } else if type.isIntegerLike {
+                    var bound: Int64
+                    switch value {
+                    case .int(let integer), .timestamp(let integer): bound = integer
+                    case .bool(let flag): bound = flag ? 1 : 0
+                    case .double(let double):
+                        guard double.isFinite, abs(double) < 9e18 else { continue }
+                        // Round outward so the bound never excludes a matching integer.
+                        bound = Int64(op == .less || op == .lessOrEqual ? double.rounded(.up) : double.rounded(.down))
+                        if op == .equal, bound != Int64(double.rounded(.up)) { continue }
+                    default: continue
+                    }
+                    switch op {
+                    case .equal: narrow(column, lower: bound, upper: bound)
+                    case .less: narrow(column, upper: bound == .min ? .min : bound - 1)
+                    case .lessOrEqual: narrow(column, upper: bound)
+                    case .greater: narrow(column, lower: bound == .max ? .max : bound + 1)
+                    case .greaterOrEqual: narrow(column, lower: bound)
+                    default: continue
+                    }
+                }
+            case .inList(.column(let column, _), let values, isNegated: false):
+                let type = schema.columns[column].type
+                if type == .string {
+                    narrow(column, strings: Set(values.compactMap { if case .string(let text) = $0 { return text } else { return nil } }))
+                } else if type.isIntegerLike {
+                    let integers = values.compactMap { value -> Int64? in
+                        switch value {
+                        case .int(let integer), .timestamp(let integer): return integer
+                        case .bool(let flag): return flag ? 1 : 0
+                        default: return nil
+                        }
+                    }
+                    guard integers.count == values.count, let low = integers.min(), let high = integers.max() else { continue }
+                    narrow(column, lower: low, upper: high)
+                }
+            default: continue
+            }
+        }
+        return ranges.keys.sorted().map { ranges[$0]! }
+    }
+}
