@@ -53,8 +53,14 @@ extension BlockCodec {
             return
         }
         if validity == nil { validity = ContiguousArray(repeating: true, count: priorCount) }
-        // In bounds: the bitmap holds ⌈rowCount/8⌉ bytes and rows ⊆ 0..<rowCount.
-        for row in rows { validity!.append(unsafe bitmap.load(fromByteOffset: row >> 3, as: UInt8.self) & (1 << UInt8(row & 7)) != 0) }
+        let start = validity!.count
+        validity!.append(contentsOf: repeatElement(false, count: rows.count))
+        unsafe validity!.withUnsafeMutableBufferPointer { output in
+            // In bounds: the bitmap holds ⌈rowCount/8⌉ bytes and rows ⊆ 0..<rowCount; output has start + rows.count slots.
+            for (offset, row) in rows.enumerated() {
+                unsafe output[start + offset] = unsafe bitmap.load(fromByteOffset: row >> 3, as: UInt8.self) & (1 << UInt8(row & 7)) != 0
+            }
+        }
     }
 
     /// Decodes rows `rows` of an integer-like (or string-code) block of `rowCount` rows.

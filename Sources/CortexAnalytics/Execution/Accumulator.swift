@@ -61,28 +61,44 @@ struct Accumulator {
     /// Adds rows to their groups (`groups[row]`); `vector` is the evaluated argument.
     mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?, position: SourcePosition?) throws(CortexError) {
         if spec.function == .countStar {
-            for group in groups { counts[Int(group)] += 1 }
+            unsafe counts.withUnsafeMutableBufferPointer { counts in
+                // In bounds: every group index is below the group count, which `grow` sized `counts` to.
+                for group in groups { unsafe counts[Int(group)] += 1 }
+            }
             return
         }
         guard let vector else { preconditionFailure("aggregate without argument") }
         let hasNulls = vector.validity != nil
         switch spec.function {
         case .count:
-            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { counts[Int(group)] += 1 }
+            unsafe counts.withUnsafeMutableBufferPointer { counts in
+                // In bounds: as for count(*).
+                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { unsafe counts[Int(group)] += 1 }
+            }
         case .sum, .avg:
             switch vector.values {
             case .float64(let values):
-                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                    doubleSums[Int(group)] += values[row]
-                    counts[Int(group)] += 1
+                unsafe counts.withUnsafeMutableBufferPointer { counts in
+                    unsafe doubleSums.withUnsafeMutableBufferPointer { sums in
+                        // In bounds: group indexes are below the group count both arrays were grown to.
+                        for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                            unsafe sums[Int(group)] += values[row]
+                            unsafe counts[Int(group)] += 1
+                        }
+                    }
                 }
             case .int64(let values):
                 var overflow = false
-                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                    let (sum, flag) = intSums[Int(group)].addingReportingOverflow(values[row])
-                    intSums[Int(group)] = sum
-                    overflow = overflow || flag
-                    counts[Int(group)] += 1
+                unsafe counts.withUnsafeMutableBufferPointer { counts in
+                    unsafe intSums.withUnsafeMutableBufferPointer { sums in
+                        // In bounds: as above.
+                        for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
+                            let (sum, flag) = unsafe sums[Int(group)].addingReportingOverflow(values[row])
+                            unsafe sums[Int(group)] = sum
+                            overflow = overflow || flag
+                            unsafe counts[Int(group)] += 1
+                        }
+                    }
                 }
                 if overflow { throw .invalidInput("integer overflow in \(spec.function == .sum ? "sum" : "avg")") }
             case .string: preconditionFailure("binder rejects sums of text")

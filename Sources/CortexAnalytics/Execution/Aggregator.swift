@@ -41,7 +41,20 @@ struct Aggregator {
             let keyCount = keys.count
             var scratch = [Int64](repeating: 0, count: keyCount)
             let anyNulls = keys.contains { $0.validity != nil }
-            for row in 0..<count {
+            if keyCount <= 2 {
+                let first = raw[0], second = keyCount == 2 ? raw[1] : raw[0]
+                for row in 0..<count {
+                    var nullMask: UInt64 = 0
+                    if anyNulls {
+                        if keys[0].isNull(row) { nullMask |= 1 }
+                        if keyCount == 2 && keys[1].isNull(row) { nullMask |= 2 }
+                    }
+                    let a = nullMask & 1 == 0 ? first[row] : 0
+                    let b = keyCount == 2 && nullMask & 2 == 0 ? second[row] : 0
+                    groups[row] = Int32(table.group(a, b, nullMask: nullMask))
+                }
+            }
+            for row in 0..<count where keyCount > 2 {
                 var nullMask: UInt64 = 0
                 for key in 0..<keyCount {
                     if anyNulls && keys[key].isNull(row) {

@@ -13,6 +13,10 @@ extension Evaluator {
             let equal: Int64 = op == .equal ? 1 : 0
             return ColumnVector(.int64(ContiguousArray(codes.map { $0 == code ? equal : 1 - equal })), validity: a.validity)
         }
+        // A numeric column against a constant: one pass, no broadcast vector.
+        if case .int64(let x) = a.values, case .constant(let value, _) = rightExpression, let scalar = Self.integerScalar(value) {
+            return ColumnVector(.int64(Self.compare(x, op, scalar)), validity: a.validity)
+        }
         let b = try evaluate(rightExpression, input)
         let count = a.count
         let validity = Self.mergeValidity(a, b)
@@ -62,6 +66,34 @@ extension Evaluator {
         return ColumnVector(.int64(output), validity: validity)
     }
 
+    static func integerScalar(_ value: Value) -> Int64? {
+        switch value {
+        case .int(let integer), .timestamp(let integer): integer
+        case .bool(let flag): flag ? 1 : 0
+        default: nil
+        }
+    }
+
+    /// `x[i] op scalar` as 0/1, in tight loops per operator.
+    static func compare(_ x: ContiguousArray<Int64>, _ op: BinaryOperator, _ scalar: Int64) -> ContiguousArray<Int64> {
+        var output = ContiguousArray<Int64>(repeating: 0, count: x.count)
+        unsafe output.withUnsafeMutableBufferPointer { out in
+            unsafe x.withUnsafeBufferPointer { input in
+                // In bounds: both buffers hold x.count elements.
+                switch op {
+                case .equal: for row in 0..<input.count { unsafe out[row] = input[row] == scalar ? 1 : 0 }
+                case .notEqual: for row in 0..<input.count { unsafe out[row] = input[row] != scalar ? 1 : 0 }
+                case .less: for row in 0..<input.count { unsafe out[row] = input[row] < scalar ? 1 : 0 }
+                case .lessOrEqual: for row in 0..<input.count { unsafe out[row] = input[row] <= scalar ? 1 : 0 }
+                case .greater: for row in 0..<input.count { unsafe out[row] = input[row] > scalar ? 1 : 0 }
+                case .greaterOrEqual: for row in 0..<input.count { unsafe out[row] = input[row] >= scalar ? 1 : 0 }
+                default: preconditionFailure("not a comparison")
+                }
+            }
+        }
+        return output
+    }
+
     // MARK: CASE, IN, LIKE
 
     func caseWhen(
@@ -78,30 +110,38 @@ extension Evaluator {
                 undecided -= 1
             }
         }
+        // Branch values become plain arrays first, so the per-row loop touches no reference counts.
         let branchValues = try results.map { (result: BoundExpression) throws(CortexError) in try evaluate(result, input) }
         let otherwise = try elseResult.map { (result: BoundExpression) throws(CortexError) in try evaluate(result, input) }
-        var validity = ContiguousArray<Bool>(repeating: true, count: count)
-        func source(_ row: Int) -> ColumnVector? { chosen[row] >= 0 ? branchValues[chosen[row]] : otherwise }
+        let sources = branchValues + (otherwise.map { [$0] } ?? [])
+        let elseIndex = branchValues.count
+        var present = ContiguousArray<Bool>(repeating: true, count: count)
+        for row in 0..<count {
+            let branch = chosen[row] >= 0 ? chosen[row] : elseIndex
+            present[row] = branch < sources.count && !sources[branch].isNull(row)
+        }
+        let validity = present.contains(false) ? present : nil
         switch type {
         case .double:
+            let converted = sources.map(doubles)
             var output = ContiguousArray<Double>(repeating: 0, count: count)
-            let converted = branchValues.map(doubles), convertedElse = otherwise.map(doubles)
-            for row in 0..<count {
-                guard let vector = source(row), !vector.isNull(row) else { validity[row] = false; continue }
-                output[row] = chosen[row] >= 0 ? converted[chosen[row]][row] : convertedElse![row]
+            for row in 0..<count where present[row] {
+                let branch = chosen[row] >= 0 ? chosen[row] : elseIndex
+                output[row] = converted[branch][row]
             }
             return ColumnVector(.float64(output), validity: validity)
         case .varchar:
-            let present = ContiguousArray((0..<count).map { row in source(row).map { !$0.isNull(row) } ?? false })
-            return makeStrings(count: count, validity: present.contains(false) ? present : nil) { row in text(source(row)!, row, .varchar) }
-        default:
-            var output = ContiguousArray<Int64>(repeating: 0, count: count)
-            let converted = branchValues.map(ints), convertedElse = otherwise.map(ints)
-            for row in 0..<count {
-                guard let vector = source(row), !vector.isNull(row) else { validity[row] = false; continue }
-                output[row] = chosen[row] >= 0 ? converted[chosen[row]][row] : convertedElse![row]
+            return makeStrings(count: count, validity: validity) { row in
+                text(sources[chosen[row] >= 0 ? chosen[row] : elseIndex], row, .varchar)
             }
-            return ColumnVector(.int64(output), validity: validity.contains(false) ? validity : nil)
+        default:
+            let converted = sources.map(ints)
+            var output = ContiguousArray<Int64>(repeating: 0, count: count)
+            for row in 0..<count where present[row] {
+                let branch = chosen[row] >= 0 ? chosen[row] : elseIndex
+                output[row] = converted[branch][row]
+            }
+            return ColumnVector(.int64(output), validity: validity)
         }
     }
 

@@ -55,6 +55,35 @@ struct GroupTable {
         return entry
     }
 
+    /// `group(_:nullMask:)` for tables of one or two keys, without a key buffer.
+    @inline(__always)
+    mutating func group(_ first: Int64, _ second: Int64, nullMask: UInt64) -> Int {
+        var hash = Self.mix(nullMask &+ 0x1234_5678)
+        hash = Self.mix(hash ^ UInt64(bitPattern: first))
+        if keyCount == 2 { hash = Self.mix(hash ^ UInt64(bitPattern: second)) }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry < 0 { break }
+            if slotHashes[slot] == hash, nullMasks[entry] == nullMask, keys[entry * keyCount] == first,
+                keyCount == 1 || keys[entry * 2 + 1] == second
+            {
+                return entry
+            }
+            slot = (slot + 1) & mask
+        }
+        let entry = count
+        keys.append(first)
+        if keyCount == 2 { keys.append(second) }
+        nullMasks.append(nullMask)
+        slots[slot] = Int32(entry)
+        slotHashes[slot] = hash
+        count += 1
+        if count * 2 > slots.count { grow() }
+        return entry
+    }
+
     @inline(__always)
     private func matches(_ entry: Int, _ key: UnsafeBufferPointer<Int64>) -> Bool {
         let base = entry * keyCount

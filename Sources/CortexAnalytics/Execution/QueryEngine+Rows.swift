@@ -17,7 +17,7 @@ extension QueryEngine {
                 let keyValues = zip(sortKeys, query.orderBy).map { vector, item in
                     (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) }
                 }
-                candidates.sort { a, b in Self.precedes(keyValues.map { $0[a] }, keyValues.map { $0[b] }, query.orderBy) }
+                candidates.sort { a, b in Self.precedes(keyValues, a, b, query.orderBy) }
                 candidates.removeLast(candidates.count - keep)
             } else if let keep, query.orderBy.isEmpty, rows.count >= keep {
                 return

@@ -158,7 +158,7 @@ public struct QueryEngine: Sendable {
         var order = Array(0..<input.rowCount)
         if !query.orderBy.isEmpty {
             let keyValues = zip(sortKeys, query.orderBy).map { vector, item in (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) } }
-            order.sort { a, b in Self.precedes(keyValues.map { $0[a] }, keyValues.map { $0[b] }, query.orderBy) }
+            order.sort { a, b in Self.precedes(keyValues, a, b, query.orderBy) }
         }
         let start = min(query.offset, order.count)
         let end = query.limit.map { min(start + $0, order.count) } ?? order.count
@@ -197,6 +197,22 @@ public struct QueryEngine: Sendable {
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
         default: return 0
         }
+    }
+
+    /// Whether row `a` sorts before row `b`, given each sort key's values by row (`columns[key][row]`).
+    static func precedes(_ columns: [[Value]], _ a: Int, _ b: Int, _ order: [(expression: BoundExpression, descending: Bool, nullsFirst: Bool)])
+        -> Bool
+    {
+        for (index, item) in order.enumerated() {
+            let x = columns[index][a], y = columns[index][b]
+            if x == .null || y == .null {
+                if x == .null && y == .null { continue }
+                return (x == .null) == item.nullsFirst
+            }
+            let result = compare(x, y)
+            if result != 0 { return item.descending ? result > 0 : result < 0 }
+        }
+        return false
     }
 
     static func precedes(_ a: [Value], _ b: [Value], _ order: [(expression: BoundExpression, descending: Bool, nullsFirst: Bool)]) -> Bool {
