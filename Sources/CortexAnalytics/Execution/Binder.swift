@@ -56,6 +56,23 @@ struct Binder {
         }
     }
 
+    /// Where the first aggregate call in `expression` starts, if any.
+    static func firstAggregate(in expression: Expression) -> SourcePosition? {
+        guard containsAggregate(expression) else { return nil }
+        switch expression {
+        case .function(let name, let arguments, _, _, let position):
+            return aggregateNames.contains(name) ? position : arguments.lazy.compactMap(firstAggregate).first
+        case .unary(_, let inner, _), .isNull(let inner, _, _), .cast(let inner, _, _), .interval(let inner, _, _):
+            return firstAggregate(in: inner)
+        case .binary(_, let left, let right, _), .like(let left, let right, _, _, _): return firstAggregate(in: left) ?? firstAggregate(in: right)
+        case .between(let value, let low, let high, _, _): return [value, low, high].lazy.compactMap(firstAggregate).first
+        case .inList(let value, let list, _, _): return ([value] + list).lazy.compactMap(firstAggregate).first
+        case .caseWhen(let operand, let branches, let elseResult, _):
+            return ([operand, elseResult].compactMap { $0 } + branches.flatMap { [$0.condition, $0.result] }).lazy.compactMap(firstAggregate).first
+        case .literal, .column, .parameter: return nil
+        }
+    }
+
     // MARK: Statement
 
     mutating func bind(_ statement: SelectStatement, table: any ScanSource) throws(CortexError) -> BoundQuery {
@@ -78,7 +95,7 @@ struct Binder {
         }
         for expression in statement.groupBy {
             let resolved = try resolveReference(expression, clause: "GROUP BY")
-            if Self.containsAggregate(resolved) { throw Self.error(expression.position, "aggregate functions are not allowed in GROUP BY") }
+            if let position = Self.firstAggregate(in: resolved) { throw Self.error(position, "aggregate functions are not allowed in GROUP BY") }
             groupKeys.append(try bind(resolved, post: false))
         }
         var outputs: [BoundExpression] = []
@@ -168,8 +185,8 @@ struct Binder {
     }
 
     mutating func bindPredicate(_ expression: Expression, post: Bool, clause: String) throws(CortexError) -> BoundExpression {
-        if !post, Self.containsAggregate(expression) {
-            throw Self.error(expression.position, "aggregate functions are not allowed in \(clause)")
+        if !post, let position = Self.firstAggregate(in: expression) {
+            throw Self.error(position, "aggregate functions are not allowed in \(clause)")
         }
         let bound = try bind(expression, post: post)
         guard bound.type == .boolean || bound.type == .null else {

@@ -3,180 +3,215 @@ import CortexCore
 /// One token of SQL text.
 struct SQLToken: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
-        /// An unquoted word (lower-cased) — keyword or identifier.
-        case word(String)
-        /// A `"quoted"` identifier (case kept).
-        case quotedIdentifier(String)
-        case integer(Int64)
-        case float(Double)
-        case string(String)
-        case parameter(String)
-        /// Punctuation and operators: `( ) , . ; + - * / // % = == <> != < <= > >= || ::`.
-        case symbol(String)
+        /// An unquoted word: keyword or identifier; `value` is lower-cased.
+        case word
+        /// `"Quoted"`: `value` keeps its case, `""` unescaped.
+        case quotedIdentifier
+        /// A numeric literal; `value` is the text as written.
+        case number
+        /// `'text'`: `value` is the content with `''` unescaped.
+        case string
+        /// `$name`: `value` is the name without `$`.
+        case parameter
+        /// An operator or punctuation: `value` is its text (`<=`, `::`, `(`).
+        case symbol
+        /// The end of the text.
         case end
     }
 
     let kind: Kind
-    let position: SourcePosition
+    let value: String
     /// The text as written, for error messages.
-    let text: String
+    let raw: String
+    let position: SourcePosition
+
+    /// How an error message names this token: `'FROM'` or `end of input`.
+    var quoted: String { kind == .end ? "end of input" : "'\(raw)'" }
+
+    /// Whether this is the (unquoted) keyword `keyword`, given in lower case.
+    func isWord(_ keyword: String) -> Bool { kind == .word && value == keyword }
+
+    /// Whether this is the symbol `symbol`.
+    func isSymbol(_ symbol: String) -> Bool { kind == .symbol && value == symbol }
 }
 
-/// Splits SQL text into tokens; errors point at the offending character.
+/// Splits SQL text into tokens; skips whitespace and `--` / `/* */` comments.
+///
+/// Works on UTF-8 bytes; columns count characters (bytes that are not UTF-8
+/// continuation bytes), so a position is right after any unicode text.
 struct SQLLexer {
     private let bytes: [UInt8]
-    private var index = 0
+    private var offset = 0
     private var line = 1
-    private var lineStart = 0
+    private var column = 1
 
-    init(_ text: String) { bytes = Array(text.utf8) }
-
-    private func position(at offset: Int) -> SourcePosition {
-        // Columns count characters, not bytes: skip UTF-8 continuation bytes.
-        let column = bytes[lineStart..<offset].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
-        return SourcePosition(offset: offset, line: line, column: column)
+    init(_ text: String) {
+        bytes = Array(text.utf8)
     }
 
-    private func error(_ message: String, at offset: Int) -> CortexError {
-        .invalidInput("\(position(at: offset)): \(message)")
-    }
-
-    mutating func tokens() throws(CortexError) -> [SQLToken] {
+    /// All tokens, ending with one `.end` token.
+    ///
+    /// - Throws: `.invalidInput` with the position of an unexpected character,
+    ///   an unterminated string, quoted identifier or comment.
+    static func tokenize(_ text: String) throws(CortexError) -> [SQLToken] {
+        var lexer = SQLLexer(text)
         var tokens: [SQLToken] = []
         while true {
-            let token = try next()
+            let token = try lexer.next()
             tokens.append(token)
             if token.kind == .end { return tokens }
         }
     }
 
-    private mutating func skipSpaceAndComments() throws(CortexError) {
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 10 {
-                index += 1
-                line += 1
-                lineStart = index
-            } else if byte == 32 || byte == 9 || byte == 13 {
-                index += 1
-            } else if byte == 45, index + 1 < bytes.count, bytes[index + 1] == 45 {
-                while index < bytes.count, bytes[index] != 10 { index += 1 }
-            } else if byte == 47, index + 1 < bytes.count, bytes[index + 1] == 42 {
-                let start = index
-                index += 2
-                while index < bytes.count, !(bytes[index] == 42 && index + 1 < bytes.count && bytes[index + 1] == 47) {
-                    if bytes[index] == 10 {
-                        line += 1
-                        lineStart = index + 1
-                    }
-                    index += 1
+    private var here: SourcePosition { SourcePosition(offset: offset, line: line, column: column) }
+
+    private func peek(_ ahead: Int = 0) -> UInt8? {
+        offset + ahead < bytes.count ? bytes[offset + ahead] : nil
+    }
+
+    private mutating func advance() {
+        let byte = bytes[offset]
+        offset += 1
+        if byte == UInt8(ascii: "\n") {
+            line += 1
+            column = 1
+        } else if byte & 0xC0 != 0x80 {
+            column += 1
+        }
+    }
+
+    private func text(from start: Int) -> String {
+        String(decoding: bytes[start..<offset], as: UTF8.self)
+    }
+
+    private mutating func skipTrivia() throws(CortexError) {
+        while let byte = peek() {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C {
+                advance()
+            } else if byte == UInt8(ascii: "-"), peek(1) == UInt8(ascii: "-") {
+                while let b = peek(), b != 0x0A { advance() }
+            } else if byte == UInt8(ascii: "/"), peek(1) == UInt8(ascii: "*") {
+                let start = here
+                advance()
+                advance()
+                while !(peek() == UInt8(ascii: "*") && peek(1) == UInt8(ascii: "/")) {
+                    guard peek() != nil else { throw .invalidInput("\(start): unterminated comment") }
+                    advance()
                 }
-                guard index < bytes.count else { throw error("unterminated comment", at: start) }
-                index += 2
+                advance()
+                advance()
             } else {
                 return
             }
         }
     }
 
-    private static func isWordStart(_ byte: UInt8) -> Bool {
-        (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 95 || byte >= 0x80
-    }
-
-    private static func isWord(_ byte: UInt8) -> Bool { isWordStart(byte) || (byte >= 48 && byte <= 57) }
-
     private mutating func next() throws(CortexError) -> SQLToken {
-        try skipSpaceAndComments()
-        let start = index
-        let position = position(at: start)
-        guard index < bytes.count else { return SQLToken(kind: .end, position: position, text: "end of text") }
-        let byte = bytes[index]
-        func text() -> String { String(decoding: bytes[start..<index], as: UTF8.self) }
+        try skipTrivia()
+        let start = here
+        guard let byte = peek() else { return SQLToken(kind: .end, value: "", raw: "", position: start) }
         if Self.isWordStart(byte) {
-            while index < bytes.count, Self.isWord(bytes[index]) { index += 1 }
-            return SQLToken(kind: .word(text().lowercased()), position: position, text: text())
+            while let b = peek(), Self.isWordPart(b) { advance() }
+            let raw = text(from: start.offset)
+            return SQLToken(kind: .word, value: raw.lowercased(), raw: raw, position: start)
         }
-        if byte >= 48 && byte <= 57 || (byte == 46 && index + 1 < bytes.count && bytes[index + 1] >= 48 && bytes[index + 1] <= 57) {
-            return try number(start: start, position: position)
+        if Self.isDigit(byte) || (byte == UInt8(ascii: ".") && peek(1).map(Self.isDigit) == true) {
+            return try number(start)
         }
         switch byte {
-        case 39: return try quoted(start: start, position: position, delimiter: 39)
-        case 34: return try quoted(start: start, position: position, delimiter: 34)
-        case 36:
-            index += 1
-            while index < bytes.count, Self.isWord(bytes[index]) { index += 1 }
-            guard index > start + 1 else { throw error("expected a parameter name after '$'", at: start) }
-            return SQLToken(kind: .parameter(String(decoding: bytes[(start + 1)..<index], as: UTF8.self)), position: position, text: text())
-        default: break
+        case UInt8(ascii: "'"):
+            return try quoted(start, quote: byte, kind: .string, what: "string literal")
+        case UInt8(ascii: "\""):
+            return try quoted(start, quote: byte, kind: .quotedIdentifier, what: "quoted identifier")
+        case UInt8(ascii: "$"):
+            advance()
+            while let b = peek(), Self.isWordPart(b) { advance() }
+            guard offset > start.offset + 1 else { throw .invalidInput("\(start): expected a parameter name after '$'") }
+            let raw = text(from: start.offset)
+            return SQLToken(kind: .parameter, value: String(raw.dropFirst()), raw: raw, position: start)
+        default:
+            return try symbol(start)
         }
-        let two = index + 1 < bytes.count ? String(decoding: bytes[index...(index + 1)], as: UTF8.self) : ""
-        if ["//", "==", "<>", "!=", "<=", ">=", "||", "::"].contains(two) {
-            index += 2
-            return SQLToken(kind: .symbol(two), position: position, text: two)
-        }
-        if "(),.;+-*/%=<>".utf8.contains(byte) {
-            index += 1
-            return SQLToken(kind: .symbol(text()), position: position, text: text())
-        }
-        let scalar = String(decoding: bytes[index..<min(bytes.count, index + max(1, utf8Length(byte)))], as: UTF8.self)
-        throw error("unexpected character '\(scalar)'", at: start)
     }
 
-    private func utf8Length(_ lead: UInt8) -> Int {
-        lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-    }
-
-    private mutating func number(start: Int, position: SourcePosition) throws(CortexError) -> SQLToken {
-        var isFloat = false
-        while index < bytes.count, bytes[index] >= 48 && bytes[index] <= 57 { index += 1 }
-        if index < bytes.count, bytes[index] == 46 {
-            isFloat = true
-            index += 1
-            while index < bytes.count, bytes[index] >= 48 && bytes[index] <= 57 { index += 1 }
+    private mutating func number(_ start: SourcePosition) throws(CortexError) -> SQLToken {
+        while let b = peek(), Self.isDigit(b) { advance() }
+        if peek() == UInt8(ascii: "."), peek(1) != UInt8(ascii: ".") {
+            advance()
+            while let b = peek(), Self.isDigit(b) { advance() }
         }
-        if index < bytes.count, bytes[index] == 101 || bytes[index] == 69 {
-            var probe = index + 1
-            if probe < bytes.count, bytes[probe] == 43 || bytes[probe] == 45 { probe += 1 }
-            if probe < bytes.count, bytes[probe] >= 48 && bytes[probe] <= 57 {
-                isFloat = true
-                index = probe
-                while index < bytes.count, bytes[index] >= 48 && bytes[index] <= 57 { index += 1 }
+        if let e = peek(), e | 0x20 == UInt8(ascii: "e") {
+            let sign = peek(1)
+            let hasSign = sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-")
+            if let digit = peek(hasSign ? 2 : 1), Self.isDigit(digit) {
+                advance()
+                if hasSign { advance() }
+                while let b = peek(), Self.isDigit(b) { advance() }
             }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if index < bytes.count, Self.isWordStart(bytes[index]) { throw error("malformed number '\(text)\(Character(Unicode.Scalar(bytes[index])))'", at: start) }
-        if isFloat {
-            guard let value = Double(text) else { throw error("malformed number '\(text)'", at: start) }
-            return SQLToken(kind: .float(value), position: position, text: text)
+        if let b = peek(), Self.isWordStart(b) {
+            throw .invalidInput("\(here): unexpected character '\(Self.character(at: offset, in: bytes))' after a number")
         }
-        guard let value = Int64(text) else { throw error("integer \(text) is out of range", at: start) }
-        return SQLToken(kind: .integer(value), position: position, text: text)
+        let raw = text(from: start.offset)
+        return SQLToken(kind: .number, value: raw, raw: raw, position: start)
     }
 
-    private mutating func quoted(start: Int, position: SourcePosition, delimiter: UInt8) throws(CortexError) -> SQLToken {
-        index += 1
+    private mutating func quoted(_ start: SourcePosition, quote: UInt8, kind: SQLToken.Kind, what: String)
+        throws(CortexError) -> SQLToken
+    {
+        advance()
         var content: [UInt8] = []
-        while index < bytes.count {
-            if bytes[index] == delimiter {
-                if index + 1 < bytes.count, bytes[index + 1] == delimiter {
-                    content.append(delimiter)
-                    index += 2
-                    continue
-                }
-                index += 1
-                let value = String(decoding: content, as: UTF8.self)
-                let text = String(decoding: bytes[start..<index], as: UTF8.self)
-                if delimiter == 39 { return SQLToken(kind: .string(value), position: position, text: text) }
-                guard !value.isEmpty else { throw error("empty quoted identifier", at: start) }
-                return SQLToken(kind: .quotedIdentifier(value), position: position, text: text)
+        while true {
+            guard let b = peek() else { throw .invalidInput("\(start): unterminated \(what)") }
+            advance()
+            if b == quote {
+                guard peek() == quote else { break }
+                advance()
             }
-            if bytes[index] == 10 {
-                line += 1
-                lineStart = index + 1
-            }
-            content.append(bytes[index])
-            index += 1
+            content.append(b)
         }
-        throw .invalidInput("\(position): unterminated \(delimiter == 39 ? "string literal" : "quoted identifier")")
+        let value = String(decoding: content, as: UTF8.self)
+        if kind == .quotedIdentifier, value.isEmpty {
+            throw .invalidInput("\(start): empty quoted identifier")
+        }
+        return SQLToken(kind: kind, value: value, raw: text(from: start.offset), position: start)
     }
+
+    private static let twoByteSymbols: Set<String> = ["<=", ">=", "<>", "!=", "==", "||", "::", "//"]
+    private static let oneByteSymbols: Set<UInt8> = Set("()=<>+-*/%,.;:".utf8)
+
+    private mutating func symbol(_ start: SourcePosition) throws(CortexError) -> SQLToken {
+        if let second = peek(1) {
+            let pair = String(decoding: [bytes[offset], second], as: UTF8.self)
+            if Self.twoByteSymbols.contains(pair) {
+                advance()
+                advance()
+                let value = pair == "!=" ? "<>" : (pair == "==" ? "=" : pair)
+                return SQLToken(kind: .symbol, value: value, raw: pair, position: start)
+            }
+        }
+        let byte = bytes[offset]
+        guard Self.oneByteSymbols.contains(byte), byte != UInt8(ascii: ":") else {
+            throw .invalidInput("\(start): unexpected character '\(Self.character(at: offset, in: bytes))'")
+        }
+        advance()
+        let raw = String(decoding: [byte], as: UTF8.self)
+        return SQLToken(kind: .symbol, value: raw, raw: raw, position: start)
+    }
+
+    /// The whole (possibly multi-byte) character starting at `index`, for messages.
+    private static func character(at index: Int, in bytes: [UInt8]) -> String {
+        var end = index + 1
+        while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        return String(decoding: bytes[index..<end], as: UTF8.self)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+
+    /// ASCII letters and `_`; other names need double quotes.
+    private static func isWordStart(_ byte: UInt8) -> Bool {
+        (byte | 0x20 >= 97 && byte | 0x20 <= 122) || byte == 95
+    }
+
+    private static func isWordPart(_ byte: UInt8) -> Bool { isWordStart(byte) || isDigit(byte) }
 }

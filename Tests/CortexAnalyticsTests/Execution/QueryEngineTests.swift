@@ -1,0 +1,227 @@
+@testable import CortexAnalytics
+import CortexCore
+import CortexTesting
+import Testing
+
+/// A store with table `t` (tenant_id, ts, a int nullable, b double nullable, s string nullable) and the rows put in it.
+final class ExecutionFixture {
+    let folder = TemporaryDirectory("analytics-exec")
+    let store: AnalyticsStore
+    let rows: [[String]]
+    static let schema = try! TableSchema(
+        name: "t",
+        columns: [
+            ColumnSchema("tenant_id", .int64, nullable: false), ColumnSchema("ts", .timestamp, nullable: false), ColumnSchema("a", .int64),
+            ColumnSchema("b", .float64), ColumnSchema("s", .string),
+        ],
+        tenantColumn: "tenant_id", timeColumn: "ts", clusterColumns: ["ts"])
+
+    /// `sealed`: rows go into segments (zone maps) instead of staying hot.
+    init(seed: UInt64, rowCount: Int = 6000, sealed: Bool) throws {
+        var options = AnalyticsTableOptions()
+        options.sealsAutomatically = false
+        store = try AnalyticsStore(folder: folder.path, options: options)
+        let table = try store.createTable(Self.schema)
+        var random = SeededGenerator(seed: seed)
+        let strings = ["x", "y", "z", "ü"]
+        rows = (0..<rowCount).map { index in
+            [
+                String(Int.random(in: 1...4, using: &random)), String(Int64(index) * 60_000),
+                Int.random(in: 0..<10, using: &random) == 0 ? "NULL" : String(Int.random(in: -100...100, using: &random)),
+                Int.random(in: 0..<10, using: &random) == 0 ? "NULL" : String(Double(Int.random(in: -1000...1000, using: &random)) / 8),
+                Int.random(in: 0..<8, using: &random) == 0 ? "NULL" : strings[Int.random(in: 0..<4, using: &random)],
+            ]
+        }
+        for start in stride(from: 0, to: rows.count, by: 1000) {
+            try table.append(columns(Array(rows[start..<min(start + 1000, rows.count)]), schema: Self.schema))
+        }
+        if sealed { try table.flush() }
+    }
+
+    func query(_ sql: String, _ parameters: [String: Value] = [:], scope: QueryScope = .platform) throws -> [[Value]] {
+        try store.execute(sql: sql, parameters: parameters, scope: scope, now: 1_751_328_000_000).rows
+    }
+
+    func error(_ sql: String, _ parameters: [String: Value] = [:], scope: QueryScope = .platform) -> String {
+        do {
+            _ = try query(sql, parameters, scope: scope)
+            return "no error"
+        } catch let error as CortexError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+}
+
+@Suite struct QueryEngineTests {
+    private func int(_ text: String) -> Int64? { text == "NULL" ? nil : Int64(text) }
+    private func double(_ text: String) -> Double? { text == "NULL" ? nil : Double(text) }
+
+    @Test(arguments: [false, true]) func aggregatesMatchARowByRowReference(sealed: Bool) throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        var random = SeededGenerator(seed: seed ^ 0xABCD)
+        for _ in 0..<5 {
+            let threshold = Int64.random(in: -120...120, using: &random)
+            let matching = fixture.rows.filter { (int($0[2]) ?? .min) > threshold }
+            let values = matching.compactMap { int($0[2]) }
+            let doubles = matching.compactMap { double($0[3]) }
+            let expected: [Value] = [
+                .int(Int64(matching.count)), .int(Int64(values.count)), values.isEmpty ? .null : .int(values.reduce(0, +)),
+                values.min().map(Value.int) ?? .null, values.max().map(Value.int) ?? .null,
+                doubles.isEmpty ? .null : .double(doubles.reduce(0, +) / Double(doubles.count)),
+            ]
+            let got = try fixture.query("SELECT count(*), count(a), sum(a), min(a), max(a), avg(b) FROM t WHERE a > $x", ["x": .int(threshold)])
+            #expect(got == [expected], "seed \(seed) threshold \(threshold)")
+        }
+        var groups: [String: (Int64, Int64?)] = [:]
+        for row in fixture.rows {
+            var entry = groups[row[4]] ?? (0, nil)
+            entry.0 += 1
+            if let a = int(row[2]) { entry.1 = (entry.1 ?? 0) + a }
+            groups[row[4]] = entry
+        }
+        let expected = groups.keys.sorted { ($0 == "NULL" ? 1 : 0, $0) < ($1 == "NULL" ? 1 : 0, $1) }.map { key -> [Value] in
+            [key == "NULL" ? .null : .string(key), .int(groups[key]!.0), groups[key]!.1.map(Value.int) ?? .null]
+        }
+        #expect(try fixture.query("SELECT s, count(*) AS n, sum(a) FROM t GROUP BY s ORDER BY s") == expected, "seed \(seed)")
+    }
+
+    @Test(arguments: [false, true]) func multiKeyGroupsTopNAndOffsetMatchTheReference(sealed: Bool) throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        var counts: [[Int64]: Int64] = [:]
+        for row in fixture.rows { counts[[int(row[0])!, int(row[1])! - int(row[1])! % 86_400_000], default: 0] += 1 }
+        let expected = counts.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in [Value.int(key[0]), .int(key[1]), .int(counts[key]!)] }
+        #expect(try fixture.query("SELECT tenant_id, ts - ts % 86400000 AS day, count(*) FROM t GROUP BY 1, day ORDER BY 1, 2") == expected)
+        let top = fixture.rows.filter { $0[4] == "y" && $0[2] != "NULL" }
+            .sorted { (-int($0[2])!, int($0[1])!) < (-int($1[2])!, int($1[1])!) }
+            .dropFirst(3).prefix(7).map { [Value.int(int($0[2])!), .int(int($0[1])!)] }
+        #expect(try fixture.query("SELECT a, ts FROM t WHERE s = 'y' AND a IS NOT NULL ORDER BY a DESC, ts LIMIT 7 OFFSET 3") == Array(top), "seed \(seed)")
+    }
+
+    @Test func zoneMapPruningNeverChangesAnAnswer() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let hot = try ExecutionFixture(seed: seed, sealed: false), sealed = try ExecutionFixture(seed: seed, sealed: true)
+        let queries = [
+            "SELECT count(*), sum(a) FROM t WHERE ts BETWEEN 3600000 AND 90000000",
+            "SELECT tenant_id, count(*) FROM t WHERE tenant_id = 3 AND ts >= 100000000 GROUP BY 1",
+            "SELECT count(*) FROM t WHERE s IN ('y', 'ü') AND ts < 7200000 AND a >= -5",
+            "SELECT count(*) FROM t WHERE a = 7 OR ts = 60000",
+            "SELECT count(*) FROM t WHERE ts > 359940000",
+            "SELECT count(*) FROM t WHERE ts < 0.5 OR ts >= 2.5e8",
+        ]
+        for sql in queries { #expect(try hot.query(sql) == sealed.query(sql), "seed \(seed): \(sql)") }
+    }
+
+    @Test func aTenantNeverSeesAnotherTenantsRowsWhateverTheQuerySays() throws {
+        let fixture = try ExecutionFixture(seed: 7, sealed: true)
+        let own = Int64(fixture.rows.filter { $0[0] == "2" }.count)
+        let scope = QueryScope.tenant(2)
+        #expect(try fixture.query("SELECT count(*) FROM t WHERE tenant_id = 1 OR 1=1", scope: scope) == [[.int(own)]])
+        #expect(try fixture.query("SELECT count(*) FROM t WHERE (tenant_id = 3) OR (TRUE)", scope: scope) == [[.int(own)]])
+        #expect(try fixture.query("SELECT count(*) FROM t AS x WHERE x.tenant_id <> 2", scope: scope) == [[.int(0)]])
+        #expect(try fixture.query("select COUNT(*) from T where TENANT_ID in (1,3,4) -- or not", scope: scope) == [[.int(0)]])
+        #expect(try fixture.query("SELECT count(*) FROM t WHERE tenant_id = $other /* OR 1=1 */", ["other": .int(1)], scope: scope) == [[.int(0)]])
+        #expect(try fixture.query("SELECT count(*) FROM t WHERE NOT (tenant_id = 2)", scope: scope) == [[.int(0)]])
+        #expect(try fixture.query("SELECT tenant_id, count(*) FROM t GROUP BY tenant_id", scope: scope) == [[.int(2), .int(own)]])
+        #expect(try fixture.query("SELECT DISTINCT_ALIAS.tenant_id FROM t distinct_alias WHERE ts < 0 OR ts >= 0 ORDER BY 1 DESC LIMIT 1", scope: scope) == [[.int(2)]])
+        #expect(fixture.error("CREATE TABLE x (a BIGINT NOT NULL) WITH (tenant = a, time = a)", scope: scope) == "only a platform administrator may create tables")
+    }
+
+    @Test func mistakesAreReportedWithTheirPosition() throws {
+        let fixture = try ExecutionFixture(seed: 1, rowCount: 10, sealed: false)
+        #expect(fixture.error("SELECT nope FROM t") == "line 1, column 8: unknown column 'nope' in table t")
+        #expect(fixture.error("SELECT a FROM t GROUP BY s") == "line 1, column 8: column 'a' must appear in GROUP BY or be used in an aggregate function")
+        #expect(fixture.error("SELECT count(*) FROM t WHERE sum(a) > 1") == "line 1, column 30: aggregate functions are not allowed in WHERE")
+        #expect(fixture.error("SELECT s + 1 FROM t") == "line 1, column 8: operator + needs numbers; got VARCHAR and BIGINT")
+        #expect(fixture.error("SELECT frob(a) FROM t") == "line 1, column 8: unknown function 'frob'")
+        #expect(fixture.error("SELECT a FROM t WHERE a = $missing") == "line 1, column 27: parameter $missing has no value")
+        #expect(fixture.error("SELECT a FROM nowhere") == "line 1, column 15: unknown table 'nowhere'")
+        #expect(fixture.error("SELECT a FROM t WHERE s = 1") == "line 1, column 23: cannot compare VARCHAR with BIGINT")
+        #expect(fixture.error("SELECT a FROM t ORDER BY 3") == "line 1, column 26: ORDER BY position 3 is not in the select list (1-1)")
+        #expect(fixture.error("SELECT 9223372036854775807 + tenant_id FROM t") == "line 1, column 8: integer overflow in +")
+    }
+
+    @Test func divisionByZeroIsNullAndIntegerDivisionTruncates() throws {
+        let fixture = try ExecutionFixture(seed: 1, rowCount: 10, sealed: false)
+        #expect(try fixture.query("SELECT tenant_id // 0, tenant_id % 0, 1 / 0, -7 // 2, -7 % 2, 7 / 2 FROM t LIMIT 1") == [
+            [.null, .null, .null, .int(-3), .int(-1), .double(3.5)]
+        ])
+    }
+
+    @Test func emptyInputGivesOneAggregateRowAndNoGroups() throws {
+        let fixture = try ExecutionFixture(seed: 1, rowCount: 10, sealed: false)
+        #expect(try fixture.query("SELECT count(*), sum(a), avg(b), min(s) FROM t WHERE ts < 0") == [[.int(0), .null, .null, .null]])
+        #expect(try fixture.query("SELECT s, count(*) FROM t WHERE ts < 0 GROUP BY s") == [])
+    }
+
+    @Test func timeFunctionsFollowTheCalendar() throws {
+        let fixture = try ExecutionFixture(seed: 1, rowCount: 1, sealed: false)
+        let rows = try fixture.query("""
+            SELECT strftime(epoch_ms(1751331723000), '%Y-%m-%d %H:%M:%S %a %j'), date_trunc('week', epoch_ms(1751331723000)),
+                   date_trunc('month', epoch_ms(1751331723000)), epoch_ms(epoch_ms(1751331723000)), dayofweek(1751331723000),
+                   epoch_ms(1738281600000) + INTERVAL 1 MONTH, epoch_ms(1751331723000) - INTERVAL '2 hours', now(),
+                   strftime(date_trunc('day', now() - INTERVAL 1 DAY), '%Y-%m-%d')
+            FROM t
+            """)
+        #expect(rows == [[
+            .string("2025-07-01 01:02:03 Tue 182"), .timestamp(1_751_241_600_000), .timestamp(1_751_328_000_000), .int(1_751_331_723_000),
+            .int(2), .timestamp(1_740_700_800_000), .timestamp(1_751_324_523_000), .timestamp(1_751_328_000_000), .string("2025-06-30"),
+        ]])
+    }
+
+    @Test func quantilesFollowDuckDBsDefinitions() throws {
+        let fixture = try ExecutionFixture(seed: 3, rowCount: 400, sealed: true)
+        let values = fixture.rows.compactMap { int($0[2]) }.sorted()
+        func nearestRank(_ q: Double) -> Int64 { values[max(Int((q * Double(values.count)).rounded(.up)) - 1, 0)] }
+        func interpolated(_ q: Double) -> Double {
+            let position = q * Double(values.count - 1)
+            let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+            return Double(values[low]) + (position - Double(low)) * Double(values[high] - values[low])
+        }
+        let rows = try fixture.query("SELECT quantile_disc(a, 0.5), quantile_disc(a, 0.95), quantile_disc(a, 0.01), quantile_cont(a, 0.33), median(a) FROM t")
+        #expect(rows == [[.int(nearestRank(0.5)), .int(nearestRank(0.95)), .int(nearestRank(0.01)), .double(interpolated(0.33)), .double(interpolated(0.5))]])
+    }
+
+    @Test func approximateAggregatesStayWithinTheirDocumentedBounds() throws {
+        let folder = TemporaryDirectory("analytics-approx")
+        let store = try AnalyticsStore(folder: folder.path)
+        let schema = try TableSchema(
+            name: "u", columns: [ColumnSchema("tenant_id", .int64, nullable: false), ColumnSchema("ts", .timestamp, nullable: false), ColumnSchema("v", .int64)],
+            tenantColumn: "tenant_id", timeColumn: "ts")
+        let table = try store.createTable(schema)
+        var random = SeededGenerator(seed: 99)
+        let values = (0..<100_000).map { _ in Int64.random(in: 1...1_000_000_000, using: &random) }
+        try table.bulkLoad([
+            ColumnVector(.int64(ContiguousArray(repeating: 1, count: values.count))),
+            ColumnVector(.int64(ContiguousArray((0..<values.count).map { Int64($0) }))), ColumnVector(.int64(ContiguousArray(values))),
+        ])
+        let rows = try store.execute(sql: "SELECT approx_count_distinct(v), approx_quantile(v, 0.9), count(DISTINCT v) FROM u", scope: .platform, now: 0).rows
+        guard case .int(let estimate) = rows[0][0], case .int(let quantile) = rows[0][1], case .int(let exact) = rows[0][2] else {
+            Issue.record("rows \(rows)")
+            return
+        }
+        #expect(abs(Double(estimate - exact)) / Double(exact) < 0.049, "HLL estimate \(estimate) vs \(exact)")
+        let sorted = values.sorted()
+        let truth = Double(sorted[Int((0.9 * Double(sorted.count)).rounded(.up)) - 1])
+        #expect(abs(Double(quantile) - truth) / truth <= 0.0101, "approx_quantile \(quantile) vs \(truth)")
+    }
+
+    @Test func likeCaseAndStringFunctionsWork() throws {
+        let fixture = try ExecutionFixture(seed: 5, rowCount: 500, sealed: true)
+        let expected = Int64(fixture.rows.filter { $0[4] == "y" || $0[4] == "ü" }.count)
+        #expect(try fixture.query("SELECT count(*) FROM t WHERE s LIKE '_' AND (s = 'y' OR s ILIKE 'Ü')") == [[.int(expected)]])
+        let rows = try fixture.query("""
+            SELECT upper(s) || '-' || CAST(tenant_id AS VARCHAR), CASE s WHEN 'x' THEN 1 WHEN 'y' THEN 2 ELSE 0 END, coalesce(s, 'none'), length(s)
+            FROM t WHERE ts = 0
+            """)
+        let first = fixture.rows[0]
+        let s = first[4]
+        #expect(rows == [[
+            s == "NULL" ? .null : .string(s.uppercased() + "-" + first[0]), .int(s == "x" ? 1 : s == "y" ? 2 : 0),
+            .string(s == "NULL" ? "none" : s), s == "NULL" ? .null : .int(Int64(s.count)),
+        ]])
+    }
+}
