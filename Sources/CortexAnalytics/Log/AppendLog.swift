@@ -152,24 +152,29 @@ final class AppendLog: @unchecked Sendable {
     /// Returns the LSN of each payload.
     func append(_ payloads: [(LogRecord.Kind, [UInt8])]) throws(CortexError) -> [UInt64] {
         precondition(descriptor >= 0, "append log used before replay")
-        var writer = BinaryWriter(reservingCapacity: payloads.reduce(0) { $0 + $1.1.count + Self.headerByteCount })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.1.count + Self.headerByteCount })
+        func fixed<T: FixedWidthInteger>(_ value: T) {
+            var little = value.littleEndian
+            unsafe withUnsafeBytes(of: &little) { unsafe bytes.append(contentsOf: $0) }
+        }
         var lsns: [UInt64] = []
         for (kind, payload) in payloads {
-            let start = writer.bytes.count
-            writer.writeFixed(Self.magic)
-            writer.write(Self.version)
-            writer.write(kind.rawValue)
-            writer.writeFixed(UInt16(0))
-            writer.writeFixed(nextLSN)
-            writer.writeFixed(UInt32(payload.count))
-            let header = unsafe writer.bytes.withUnsafeBytes { unsafe CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + 20)])) }
-            writer.writeFixed(CRC32C.checksum(payload, seed: header))
-            writer.write(raw: payload)
+            let start = bytes.count
+            fixed(Self.magic)
+            bytes.append(Self.version)
+            bytes.append(kind.rawValue)
+            fixed(UInt16(0))
+            fixed(nextLSN)
+            fixed(UInt32(payload.count))
+            let header = unsafe bytes.withUnsafeBytes { unsafe CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + 20)])) }
+            fixed(CRC32C.checksum(payload, seed: header))
+            bytes.append(contentsOf: payload)
             lsns.append(nextLSN)
             nextLSN += 1
         }
         do {
-            try FileIO.write(descriptor, writer.bytes, at: currentSize, path: currentPath)
+            try FileIO.write(descriptor, bytes, at: currentSize, path: currentPath)
             try FileIO.sync(descriptor, path: currentPath)
         } catch {
             // The tail may hold part of these records; cut it so later records stay contiguous.
@@ -177,7 +182,7 @@ final class AppendLog: @unchecked Sendable {
             _ = ftruncate(descriptor, off_t(currentSize))
             throw error
         }
-        currentSize += writer.bytes.count
+        currentSize += bytes.count
         return lsns
     }
 

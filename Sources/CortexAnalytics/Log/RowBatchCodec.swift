@@ -11,35 +11,37 @@ import CortexCore
 /// distinct string as `u32 byteCount` + UTF-8, then `rowCount × u32` indexes
 /// into those strings (0 for null rows).
 enum RowBatchCodec {
-    static func encode(_ columns: [ColumnVector], into writer: inout BinaryWriter) {
+    static func encode(_ columns: [ColumnVector]) -> [UInt8] {
+        precondition(1.littleEndian == 1, "the row batch codec copies memory and assumes a little-endian platform")
         let rowCount = columns.first?.count ?? 0
-        writer.writeFixed(UInt32(rowCount))
-        writer.writeFixed(UInt16(columns.count))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(6 + columns.count * (2 + rowCount * 8 + rowCount / 8 + 16))
+        func fixed<T: FixedWidthInteger>(_ value: T) {
+            var little = value.littleEndian
+            unsafe withUnsafeBytes(of: &little) { unsafe bytes.append(contentsOf: $0) }
+        }
+        fixed(UInt32(rowCount))
+        fixed(UInt16(columns.count))
         for column in columns {
             switch column.values {
-            case .int64: writer.write(UInt8(0))
-            case .float64: writer.write(UInt8(1))
-            case .string: writer.write(UInt8(2))
+            case .int64: bytes.append(0)
+            case .float64: bytes.append(1)
+            case .string: bytes.append(2)
             }
             if let validity = column.validity {
-                writer.write(UInt8(1))
-                var byte: UInt8 = 0
-                for (row, present) in validity.enumerated() {
-                    if present { byte |= 1 << UInt8(row & 7) }
-                    if row & 7 == 7 {
-                        writer.write(byte)
-                        byte = 0
-                    }
-                }
-                if rowCount & 7 != 0 { writer.write(byte) }
+                bytes.append(1)
+                var bitmap = [UInt8](repeating: 0, count: (rowCount + 7) / 8)
+                for (row, present) in validity.enumerated() where present { bitmap[row >> 3] |= 1 << UInt8(row & 7) }
+                bytes.append(contentsOf: bitmap)
             } else {
-                writer.write(UInt8(0))
+                bytes.append(0)
             }
             switch column.values {
             case .int64(let values):
-                for value in values { writer.writeFixed(UInt64(bitPattern: value)) }
+                // Little-endian platform (checked above): the array's bytes are the wire form.
+                unsafe values.withUnsafeBytes { unsafe bytes.append(contentsOf: $0) }
             case .float64(let values):
-                for value in values { writer.writeFixed(value.bitPattern) }
+                unsafe values.withUnsafeBytes { unsafe bytes.append(contentsOf: $0) }
             case .string(let codes, let dictionary):
                 var local: [Int32: UInt32] = [:]
                 var strings: [String] = []
@@ -54,14 +56,15 @@ enum RowBatchCodec {
                         indexes[row] = index
                     }
                 }
-                writer.writeFixed(UInt32(strings.count))
+                fixed(UInt32(strings.count))
                 for string in strings {
-                    writer.writeFixed(UInt32(string.utf8.count))
-                    writer.write(raw: string.utf8)
+                    fixed(UInt32(string.utf8.count))
+                    bytes.append(contentsOf: string.utf8)
                 }
-                for index in indexes { writer.writeFixed(index) }
+                unsafe indexes.withUnsafeBytes { unsafe bytes.append(contentsOf: $0) }
             }
         }
+        return bytes
     }
 
     /// Decodes a batch, coding strings into `dictionaries[column]` (one per string column).
@@ -94,14 +97,14 @@ enum RowBatchCodec {
             }
             switch kind {
             case 0:
-                var values = ContiguousArray<Int64>()
-                values.reserveCapacity(rowCount)
-                for _ in 0..<rowCount { values.append(Int64(bitPattern: try reader.readFixed(UInt64.self))) }
+                let raw = try reader.readRaw(count: rowCount * 8)
+                var values = ContiguousArray<Int64>(repeating: 0, count: rowCount)
+                unsafe values.withUnsafeMutableBytes { unsafe $0.copyBytes(from: raw) }
                 columns.append(ColumnVector(.int64(values), validity: validity))
             case 1:
-                var values = ContiguousArray<Double>()
-                values.reserveCapacity(rowCount)
-                for _ in 0..<rowCount { values.append(Double(bitPattern: try reader.readFixed(UInt64.self))) }
+                let raw = try reader.readRaw(count: rowCount * 8)
+                var values = ContiguousArray<Double>(repeating: 0, count: rowCount)
+                unsafe values.withUnsafeMutableBytes { unsafe $0.copyBytes(from: raw) }
                 columns.append(ColumnVector(.float64(values), validity: validity))
             default:
                 guard let dictionary = dictionaries[index] else {

@@ -17,10 +17,9 @@ extension AnalyticsTable {
         let rowCount = try validate(columns)
         if rowCount == 0 { return 0 }
         let recoded = recode(columns)
-        var writer = BinaryWriter(reservingCapacity: rowCount * columns.count * 9)
-        RowBatchCodec.encode(recoded, into: &writer)
+        let payload = RowBatchCodec.encode(recoded)
         let timeColumn = schema.timeColumn
-        return try committer.commit(.rows, writer.bytes) { lsn in
+        return try committer.commit(.rows, payload) { lsn in
             let chunk = HotChunk(columns: recoded, lastLSN: lsn, timeColumn: timeColumn)
             self.state.withLock {
                 $0.hot.append(chunk)

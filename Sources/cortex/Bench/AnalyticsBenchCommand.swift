@@ -2,6 +2,7 @@ import ArgumentParser
 import CortexAnalytics
 import CortexCore
 import Foundation
+import Synchronization
 
 /// `cortex bench analytics`: load the shared generator's CSVs into a fresh store and time the dashboard queries.
 struct AnalyticsBenchCommand: ParsableCommand {
@@ -24,6 +25,9 @@ struct AnalyticsBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Keep the store in this folder instead of a temporary one (reused when it already holds both tables).")
     var store: String?
     @Option(name: .long, help: "Run only queries whose name contains this text.") var only: String?
+    @Option(name: .customLong("append-batches"), help: "Live-append test: batches per appender (0 skips it).") var appendBatches = 200
+    @Option(name: .customLong("batch-rows"), help: "Rows per appended batch.") var batchRows = 1000
+    @Option(name: .long, help: "Concurrent appenders in the second append round.") var appenders = 8
     @Flag(name: .long, help: "One JSON object per line.") var json = false
     @Flag(name: .long, help: "With --json: include each query's result rows.") var results = false
 
@@ -45,6 +49,9 @@ struct AnalyticsBenchCommand: ParsableCommand {
                  text: String(format: "load %@: %d rows in %.2f s (%.2fM rows/s), %.1f MB on disk, %.2f bytes/row", name, rows,
                               seconds, Double(rows) / seconds / 1e6, Double(table.segmentByteCount) / 1e6,
                               Double(table.segmentByteCount) / Double(max(rows, 1))))
+        }
+        if appendBatches > 0, let events = analytics.analyticsTable(named: "events") {
+            try reportingErrors { () throws(CortexError) in try runAppends(events, meta: meta) }
         }
         let engine = QueryEngine(catalog: analytics)
         for run in suite.runs(meta: meta) where only.map({ run.name.contains($0) }) ?? true {
@@ -69,6 +76,51 @@ struct AnalyticsBenchCommand: ParsableCommand {
             ]
             if results { line["result"] = result.rows.map { $0.map(\.jsonObject) } }
             emit(line, text: String(format: "%-44@ %9.3f ms  %6d rows", run.name, median, result.rows.count))
+        }
+    }
+
+    /// Live appends into the loaded events table: batches of `batchRows` events (the first rows of the table,
+    /// shifted 90 days into the future onto new conversation ids, as the shared bench.py does), each durable
+    /// before the next; first one appender, then `appenders` at once (group commit shares their fsyncs).
+    private func runAppends(_ table: AnalyticsTable, meta: BenchMeta) throws(CortexError) {
+        let source = try AnalyticsBenchAppendSource(table: table, rowCount: batchRows, shift: 90 * 86_400_000)
+        for threads in [1, appenders] {
+            let latencies = Mutex<[Double]>([])
+            let failure = Mutex<CortexError?>(nil)
+            let started = DispatchTime.now().uptimeNanoseconds
+            let batches = appendBatches
+            // One OS thread per appender (concurrentPerform would run only as many as there are cores).
+            let group = DispatchGroup()
+            for thread in 0..<threads {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    appendLoop(thread)
+                }
+            }
+            group.wait()
+            @Sendable func appendLoop(_ thread: Int) {
+                for batch in 0..<batches {
+                    let begin = DispatchTime.now().uptimeNanoseconds
+                    do throws(CortexError) {
+                        try table.append(source.batch(number: thread * batches + batch))
+                    } catch {
+                        failure.withLock { $0 = error }
+                        return
+                    }
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6
+                    latencies.withLock { $0.append(elapsed) }
+                }
+            }
+            if let error = failure.withLock({ $0 }) { throw error }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let sorted = latencies.withLock { $0 }.sorted()
+            let rows = sorted.count * batchRows
+            let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            emit(["phase": "append", "appenders": threads, "batches": sorted.count, "rows": rows, "seconds": seconds,
+                  "rows_per_s": Double(rows) / seconds, "batch_p50_ms": p50, "batch_p99_ms": p99],
+                 text: String(format: "append, %d appender(s): %d batches of %d rows, %.0f rows/s, batch p50 %.2f ms, p99 %.2f ms (each fsynced)",
+                              threads, sorted.count, batchRows, Double(rows) / seconds, p50, p99))
         }
     }
 
@@ -187,5 +239,46 @@ struct BenchQuerySuite {
             }
         }
         return runs
+    }
+}
+
+/// Rows for the live-append test, taken from the loaded events table.
+struct AnalyticsBenchAppendSource: Sendable {
+    let columns: [ColumnVector]
+    let shift: Int64
+    let conversationOffset: Int64
+
+    init(table: AnalyticsTable, rowCount: Int, shift: Int64) throws(CortexError) {
+        let request = ScanRequest(tenant: nil)
+        var gathered: [[ColumnVector]] = []
+        var have = 0
+        for unit in try table.scanUnits(for: request) where have < rowCount {
+            try unit.forEachBlock(request) { (block: any ColumnBlock) throws(CortexError) in
+                guard have < rowCount else { return }
+                var columns: [ColumnVector] = []
+                for index in table.schema.columns.indices { columns.append(try block.column(index)) }
+                gathered.append(columns)
+                have += block.rowCount
+            }
+        }
+        guard have >= rowCount else { throw .invalidInput("the events table has fewer than \(rowCount) rows") }
+        self.columns = table.schema.columns.indices.map { index in
+            ColumnVector.concatenating(gathered.map { $0[index] }).slicing(0..<rowCount)
+        }
+        self.shift = shift
+        conversationOffset = 1 << 40
+    }
+
+    /// Batch `number`: the source rows moved `shift` (+ 1 ms per batch) into the future, onto fresh conversation ids.
+    func batch(number: Int) -> [ColumnVector] {
+        var batch = columns
+        if case .int64(let times) = batch[2].values {
+            batch[2] = ColumnVector(.int64(ContiguousArray(times.map { $0 + shift + Int64(number) })), validity: batch[2].validity)
+        }
+        if case .int64(let ids) = batch[1].values {
+            let offset = conversationOffset + Int64(number) * 1_000_000
+            batch[1] = ColumnVector(.int64(ContiguousArray(ids.map { $0 + offset })), validity: batch[1].validity)
+        }
+        return batch
     }
 }

@@ -1,0 +1,62 @@
+extension ColumnVector {
+    /// The rows at `rows` (in that order).
+    public func gathering(_ rows: ContiguousArray<Int32>) -> ColumnVector {
+        let validity = self.validity.map { validity in ContiguousArray(rows.map { validity[Int($0)] }) }
+        switch values {
+        case .int64(let values): return ColumnVector(.int64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
+        case .string(let codes, let dictionary):
+            return ColumnVector(.string(ContiguousArray(rows.map { codes[Int($0)] }), dictionary), validity: validity)
+        }
+    }
+
+    /// The rows in `range`.
+    public func slicing(_ range: Range<Int>) -> ColumnVector {
+        let validity = self.validity.map { ContiguousArray($0[range]) }
+        switch values {
+        case .int64(let values): return ColumnVector(.int64(ContiguousArray(values[range])), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(ContiguousArray(values[range])), validity: validity)
+        case .string(let codes, let dictionary): return ColumnVector(.string(ContiguousArray(codes[range]), dictionary), validity: validity)
+        }
+    }
+
+    /// `vectors` one after another (all of the same kind; strings in one dictionary).
+    public static func concatenating(_ vectors: [ColumnVector]) -> ColumnVector {
+        precondition(!vectors.isEmpty, "nothing to concatenate")
+        let total = vectors.reduce(0) { $0 + $1.count }
+        var validity: ContiguousArray<Bool>?
+        if vectors.contains(where: { $0.validity != nil }) {
+            var all = ContiguousArray<Bool>()
+            all.reserveCapacity(total)
+            for vector in vectors { all.append(contentsOf: vector.validity ?? ContiguousArray(repeating: true, count: vector.count)) }
+            validity = all
+        }
+        switch vectors[0].values {
+        case .int64:
+            var all = ContiguousArray<Int64>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .int64(let values) = vector.values else { preconditionFailure("mixed kinds") }
+                all.append(contentsOf: values)
+            }
+            return ColumnVector(.int64(all), validity: validity)
+        case .float64:
+            var all = ContiguousArray<Double>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .float64(let values) = vector.values else { preconditionFailure("mixed kinds") }
+                all.append(contentsOf: values)
+            }
+            return ColumnVector(.float64(all), validity: validity)
+        case .string(_, let dictionary):
+            var all = ContiguousArray<Int32>()
+            all.reserveCapacity(total)
+            for vector in vectors {
+                guard case .string(let codes, let other) = vector.values, other === dictionary else { preconditionFailure("mixed dictionaries") }
+                all.append(contentsOf: codes)
+            }
+            return ColumnVector(.string(all, dictionary), validity: validity)
+        }
+    }
+}
+
