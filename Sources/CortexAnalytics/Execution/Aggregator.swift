@@ -43,6 +43,8 @@ struct Aggregator {
             let anyNulls = keys.contains { $0.validity != nil }
             if keyCount <= 2 {
                 let first = raw[0], second = keyCount == 2 ? raw[1] : raw[0]
+                // Sorted data repeats keys in runs: reuse the previous row's group when the key is the same.
+                var previous: (Int64, Int64, UInt64, Int32)?
                 for row in 0..<count {
                     var nullMask: UInt64 = 0
                     if anyNulls {
@@ -51,7 +53,13 @@ struct Aggregator {
                     }
                     let a = nullMask & 1 == 0 ? first[row] : 0
                     let b = keyCount == 2 && nullMask & 2 == 0 ? second[row] : 0
-                    groups[row] = Int32(table.group(a, b, nullMask: nullMask))
+                    if let last = previous, last.0 == a, last.1 == b, last.2 == nullMask {
+                        groups[row] = last.3
+                        continue
+                    }
+                    let group = Int32(table.group(a, b, nullMask: nullMask))
+                    groups[row] = group
+                    previous = (a, b, nullMask, group)
                 }
             }
             for row in 0..<count where keyCount > 2 {

@@ -77,6 +77,9 @@ final class SegmentBlock: ColumnBlock {
 
 /// Scans a row range of one segment block by block, pruning with block zone maps.
 struct SegmentScanUnit: ScanUnit {
+    /// Storage blocks delivered per batch at most.
+    static let scanBlockCount = 8
+
     let sealed: SealedSegment
     let rows: Range<Int>
     let schema: TableSchema
@@ -84,16 +87,30 @@ struct SegmentScanUnit: ScanUnit {
     var rowCountEstimate: Int { rows.count }
 
     func forEachBlock(_ request: ScanRequest, _ body: (any ColumnBlock) throws(CortexError) -> Void) throws(CortexError) {
+        // Neighbouring blocks that survive pruning are delivered together (up to `scanBlockCount`
+        // storage blocks), so per-batch costs of the executor are paid once per ~16k rows.
         let blockRowCount = AnalyticsLimits.blockRowCount
         var start = rows.lowerBound
+        var pending: Range<Int>?
         while start < rows.upperBound {
             let block = start / blockRowCount
             let end = min((block + 1) * blockRowCount, rows.upperBound)
             let pass = request.ranges.allSatisfy { range in
                 sealed.mayMatch(sealed.segment.zoneMap(column: range.column, block: block), range, type: schema.columns[range.column].type)
             }
-            if pass { try body(SegmentBlock(sealed: sealed, rows: start..<end)) }
+            if pass {
+                if let current = pending, current.count < Self.scanBlockCount * blockRowCount {
+                    pending = current.lowerBound..<end
+                } else {
+                    if let current = pending { try body(SegmentBlock(sealed: sealed, rows: current)) }
+                    pending = start..<end
+                }
+            } else if let current = pending {
+                try body(SegmentBlock(sealed: sealed, rows: current))
+                pending = nil
+            }
             start = end
         }
+        if let current = pending { try body(SegmentBlock(sealed: sealed, rows: current)) }
     }
 }
