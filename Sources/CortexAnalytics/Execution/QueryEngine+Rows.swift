@@ -14,11 +14,15 @@ extension QueryEngine {
             let sortKeys = try query.orderBy.map { (item) throws(CortexError) in try evaluator.evaluate(item.expression, input) }
             var candidates = Array(0..<input.rowCount)
             if let keep, !query.orderBy.isEmpty, candidates.count > keep {
-                let keyValues = zip(sortKeys, query.orderBy).map { vector, item in
-                    (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) }
+                if let fast = Self.topRows(sortKeys, query.orderBy, keep: keep) {
+                    candidates = fast
+                } else {
+                    let keyValues = zip(sortKeys, query.orderBy).map { vector, item in
+                        (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) }
+                    }
+                    candidates.sort { a, b in Self.precedes(keyValues, a, b, query.orderBy) }
+                    candidates.removeLast(candidates.count - keep)
                 }
-                candidates.sort { a, b in Self.precedes(keyValues, a, b, query.orderBy) }
-                candidates.removeLast(candidates.count - keep)
             } else if let keep, query.orderBy.isEmpty, rows.count >= keep {
                 return
             }
@@ -51,6 +55,54 @@ extension QueryEngine {
             throw .tooLarge("the result has \(end - start) rows; the limit is \(AnalyticsLimits.resultRowCountMax) (add LIMIT)")
         }
         return rows[start..<end].map { $0.outputs }
+    }
+
+    private struct SortTuple {
+        var first: (UInt64, UInt64)
+        var second: (UInt64, UInt64)
+        var row: Int32
+        static func < (a: SortTuple, b: SortTuple) -> Bool {
+            if a.first != b.first { return a.first < b.first }
+            if a.second != b.second { return a.second < b.second }
+            return a.row < b.row
+        }
+    }
+
+    /// The best `keep` rows of a batch by up to two numeric sort keys, compared
+    /// as normalised unsigned words (sign-flipped integers, IEEE total order for
+    /// doubles, complemented for DESC, NULLs ranked by a separate word); nil when
+    /// a key is text or there are more than two keys.
+    static func topRows(_ keys: [ColumnVector], _ order: [(expression: BoundExpression, descending: Bool, nullsFirst: Bool)], keep: Int) -> [Int]? {
+        guard keys.count <= 2 else { return nil }
+        var words: [[(UInt64, UInt64)]] = []
+        for (vector, item) in zip(keys, order) {
+            let count = vector.count
+            var column = [(UInt64, UInt64)](repeating: (0, 0), count: count)
+            switch vector.values {
+            case .int64(let values):
+                for row in 0..<count {
+                    let value = UInt64(bitPattern: values[row]) ^ (1 << 63)
+                    column[row] = (1, item.descending ? ~value : value)
+                }
+            case .float64(let values):
+                for row in 0..<count {
+                    let bits = values[row].bitPattern
+                    let value = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+                    column[row] = (1, item.descending ? ~value : value)
+                }
+            case .string: return nil
+            }
+            if vector.validity != nil {
+                for row in 0..<count where vector.isNull(row) { column[row] = (item.nullsFirst ? 0 : 2, 0) }
+            }
+            words.append(column)
+        }
+        let count = keys.first?.count ?? 0
+        var tuples = (0..<count).map { row in
+            SortTuple(first: words[0][row], second: words.count > 1 ? words[1][row] : (0, 0), row: Int32(row))
+        }
+        tuples.sort(by: <)
+        return tuples.prefix(keep).map { Int($0.row) }
     }
 
     /// Bounds for zone-map pruning from the top-level AND conjuncts of a filter:
