@@ -29,7 +29,8 @@ public final class Segment: Sendable {
         guard version == SegmentFormat.version else {
             throw .corrupt("\(name): segment format version \(version); this build reads version \(SegmentFormat.version)")
         }
-        _ = try header.readFixed(UInt16.self)
+        let flags = try header.readFixed(UInt16.self)
+        guard flags == 0 else { throw .corrupt("\(name): unknown segment flags \(flags)") }
         let rowCount = Int(try header.readFixed(UInt32.self))
         let columnCount = Int(try header.readFixed(UInt16.self))
         let blockRowCount = Int(try header.readFixed(UInt16.self))
