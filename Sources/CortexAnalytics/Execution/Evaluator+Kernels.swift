@@ -66,6 +66,14 @@ extension Evaluator {
         return ColumnVector(.int64(output), validity: validity)
     }
 
+    static func doubleScalar(_ value: Value) -> Double? {
+        switch value {
+        case .double(let double): double
+        case .int(let integer): Double(integer)
+        default: nil
+        }
+    }
+
     static func integerScalar(_ value: Value) -> Int64? {
         switch value {
         case .int(let integer), .timestamp(let integer): integer
@@ -108,6 +116,21 @@ extension Evaluator {
             for row in 0..<count where chosen[row] < 0 && flags[row] != 0 && !mask.isNull(row) {
                 chosen[row] = branch
                 undecided -= 1
+            }
+        }
+        // CASE WHEN c THEN constant ELSE constant END (the common counting idiom): one pass.
+        if conditions.count == 1, case .constant(let first, _) = results[0], case .constant(let second, _)? = elseResult,
+            first != .null, second != .null
+        {
+            if type == .double, let a = Self.doubleScalar(first), let b = Self.doubleScalar(second) {
+                var output = ContiguousArray<Double>(repeating: b, count: count)
+                for row in 0..<count where chosen[row] == 0 { output[row] = a }
+                return ColumnVector(.float64(output))
+            }
+            if type != .double, type != .varchar, let a = Self.integerScalar(first), let b = Self.integerScalar(second) {
+                var output = ContiguousArray<Int64>(repeating: b, count: count)
+                for row in 0..<count where chosen[row] == 0 { output[row] = a }
+                return ColumnVector(.int64(output))
             }
         }
         // Branch values become plain arrays first, so the per-row loop touches no reference counts.

@@ -29,7 +29,14 @@ struct Evaluator {
             let operand = try evaluate(inner, input)
             return ColumnVector(.int64(ContiguousArray(ints(operand).map { $0 == 0 ? 1 : 0 })), validity: operand.validity)
         case .arithmetic(let op, let left, let right, let type, let position):
-            return try arithmetic(op, try evaluate(left, input), try evaluate(right, input), type: type, position: position)
+            let a = try evaluate(left, input)
+            // Integer column op integer constant: one loop, no broadcast vector.
+            if type != .double, case .int64(let x) = a.values, case .constant(let value, _) = right, let scalar = Self.integerScalar(value),
+                let result = try Self.arithmetic(op, x, scalar, position: position)
+            {
+                return ColumnVector(.int64(result.values), validity: Self.mergeValidity(a.validity, result.nulls))
+            }
+            return try arithmetic(op, a, try evaluate(right, input), type: type, position: position)
         case .comparison(let op, let left, let right):
             return try compare(op, left, right, input)
         case .logical(let op, let left, let right):
@@ -226,5 +233,55 @@ extension Evaluator {
         case .float64(let values): values
         case .string: ContiguousArray(repeating: 0, count: vector.count)
         }
+    }
+}
+
+extension Evaluator {
+    static func mergeValidity(_ a: ContiguousArray<Bool>?, _ b: ContiguousArray<Bool>?) -> ContiguousArray<Bool>? {
+        switch (a, b) {
+        case (nil, nil): nil
+        case (let x?, nil): x
+        case (nil, let y?): y
+        case (let x?, let y?): ContiguousArray(zip(x, y).map { $0 && $1 })
+        }
+    }
+
+    /// `x[i] op scalar` for the integer operators; `nulls` marks rows that became NULL (division by zero).
+    /// Returns nil for operators this fast path does not cover.
+    static func arithmetic(_ op: BinaryOperator, _ x: ContiguousArray<Int64>, _ scalar: Int64, position: SourcePosition) throws(CortexError)
+        -> (values: ContiguousArray<Int64>, nulls: ContiguousArray<Bool>?)?
+    {
+        let count = x.count
+        var output = ContiguousArray<Int64>(repeating: 0, count: count)
+        var overflow = false
+        switch op {
+        case .add:
+            for row in 0..<count {
+                let (value, flag) = x[row].addingReportingOverflow(scalar)
+                output[row] = value
+                overflow = overflow || flag
+            }
+        case .subtract:
+            for row in 0..<count {
+                let (value, flag) = x[row].subtractingReportingOverflow(scalar)
+                output[row] = value
+                overflow = overflow || flag
+            }
+        case .multiply:
+            for row in 0..<count {
+                let (value, flag) = x[row].multipliedReportingOverflow(by: scalar)
+                output[row] = value
+                overflow = overflow || flag
+            }
+        case .modulo, .integerDivide:
+            if scalar == 0 { return (output, ContiguousArray(repeating: false, count: count)) }
+            if scalar == -1 { return nil }
+            if op == .modulo { for row in 0..<count { output[row] = x[row] % scalar } } else { for row in 0..<count { output[row] = x[row] / scalar } }
+        default:
+            return nil
+        }
+        // Overflow on a NULL row's filler value would be a false alarm: let the general path decide.
+        if overflow { return nil }
+        return (output, nil)
     }
 }

@@ -156,7 +156,9 @@ public struct QueryEngine: Sendable {
         let outputs = try query.outputs.map { (expression: BoundExpression) throws(CortexError) in try evaluator.evaluate(expression, input) }
         let sortKeys = try query.orderBy.map { (item) throws(CortexError) in try evaluator.evaluate(item.expression, input) }
         var order = Array(0..<input.rowCount)
-        if !query.orderBy.isEmpty {
+        if !query.orderBy.isEmpty, let sorted = Self.topRows(sortKeys, query.orderBy, keep: input.rowCount) {
+            order = sorted
+        } else if !query.orderBy.isEmpty {
             let keyValues = zip(sortKeys, query.orderBy).map { vector, item in (0..<input.rowCount).map { Self.value(vector, $0, item.expression.type) } }
             order.sort { a, b in Self.precedes(keyValues, a, b, query.orderBy) }
         }
