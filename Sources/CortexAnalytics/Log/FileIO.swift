@@ -135,3 +135,26 @@ enum FileIO {
 extension FileIO {
     static func closeDescriptor(_ descriptor: Int32) { close(descriptor) }
 }
+
+/// An exclusive `flock` on a file, released when the object goes away (or the process dies).
+final class FileLock: Sendable {
+    let descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
+}
+
+extension FileIO {
+    /// Takes an exclusive lock on `path` (created when missing) without waiting.
+    ///
+    /// - Throws: `.conflict` naming `what` when another holder has it.
+    static func lockExclusively(_ path: String, what: String) throws(CortexError) -> FileLock {
+        let descriptor = try openReadWrite(path)
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw .conflict("\(what) is in use by another process or table object")
+        }
+        return FileLock(descriptor: descriptor)
+    }
+}

@@ -147,7 +147,7 @@ extension AnalyticsTable {
     /// Publishes a new manifest (segments added and removed, sealed LSN), then
     /// swaps the in-memory state (dropping hot chunks now sealed) and deletes the
     /// removed segments' files. Caller holds `publishing`.
-    func publish(adding: [SealedSegment], removing: Set<UInt64>, sealedLSN: UInt64) throws(CortexError) {
+    func publish(adding: [SealedSegment], removing: Set<UInt64>, sealedLSN: UInt64, keepFiles: Bool = false) throws(CortexError) {
         var manifest = state.withLock { $0.manifest }
         manifest.entries.removeAll { removing.contains($0.id) }
         manifest.entries.append(contentsOf: adding.map(\.entry))
@@ -168,7 +168,8 @@ extension AnalyticsTable {
             state.manifest.nextSegmentID = max(state.manifest.nextSegmentID, manifest.nextSegmentID)
             return removed
         }
-        for sealed in removed { try FileIO.remove(sealed.path) }
+        // An entry replaced by a new entry for the same file (deleted tenants marked) keeps its file.
+        if !keepFiles { for sealed in removed { try FileIO.remove(sealed.path) } }
     }
 
     /// Merges small segments (under a quarter of `segmentRowCountMax` rows) that
@@ -194,8 +195,12 @@ extension AnalyticsTable {
             for group in groups where group.count > 1 {
                 let columns = try schema.columns.indices.map { (column: Int) throws(CortexError) -> ColumnVector in
                     var parts: [ColumnVector] = []
-                    for sealed in group { parts.append(try sealed.decode(column: column, rows: 0..<sealed.entry.rowCount)) }
+                    for sealed in group { parts.append(try sealed.decodeLive(column: column)) }
                     return ColumnVector.concatenating(parts)
+                }
+                guard columns[0].count > 0 else {
+                    try publish(adding: [], removing: Set(group.map(\.entry.id)), sealedLSN: state.withLock { $0.manifest.sealedLSN })
+                    continue
                 }
                 let written = try writeSegments(columns, partitioned: false)
                 let sealedLSN = state.withLock { $0.manifest.sealedLSN }
@@ -204,9 +209,11 @@ extension AnalyticsTable {
         }
     }
 
-    /// Deletes every row of `tenant` (a privacy request): durable when this
-    /// returns. Hot rows go at once (a log record makes that survive a crash);
-    /// only the segments that hold the tenant are rewritten.
+    /// Deletes every row of `tenant` (a privacy request): durable and invisible to
+    /// every scan when this returns. Hot rows go at once (a log record makes that
+    /// survive a crash); in segments the tenant is marked deleted in the manifest,
+    /// without rewriting anything, and its rows are dropped physically the next time
+    /// the segment is rewritten — by a merge or by ``compactDeletedRows()``.
     public func deleteTenant(_ tenant: Int64) throws(CortexError) {
         var writer = BinaryWriter(reservingCapacity: 8)
         writer.writeFixed(tenant)
@@ -220,22 +227,31 @@ extension AnalyticsTable {
         try purgeSegments(ofTenant: tenant)
     }
 
-    /// Rewrites every segment holding rows of `tenant` without them.
+    /// Marks `tenant` deleted in every segment that holds its rows (one manifest replacement).
     func purgeSegments(ofTenant tenant: Int64) throws(CortexError) {
         try publishing.withLock { _ throws(CortexError) in
-            let affected = state.withLock { $0.segments.filter { !$0.segment.rows(ofTenant: tenant).isEmpty } }
-            for sealed in affected {
-                let range = sealed.segment.rows(ofTenant: tenant)
-                let keep = ContiguousArray((0..<sealed.entry.rowCount).filter { !range.contains($0) }.map(Int32.init))
-                var written: [SealedSegment] = []
-                if !keep.isEmpty {
-                    let columns = try schema.columns.indices.map { (column: Int) throws(CortexError) -> ColumnVector in
-                        try sealed.decode(column: column, rows: 0..<sealed.entry.rowCount).gathering(keep)
-                    }
-                    written = try writeSegments(columns)
-                }
-                let sealedLSN = state.withLock { $0.manifest.sealedLSN }
-                try publish(adding: written, removing: [sealed.entry.id], sealedLSN: sealedLSN)
+            let affected = state.withLock { $0.segments }.filter {
+                !$0.segment.rows(ofTenant: tenant).isEmpty && !$0.entry.deletedTenants.contains(tenant)
+            }
+            guard !affected.isEmpty else { return }
+            let marked = affected.map { sealed in
+                var entry = sealed.entry
+                entry.deletedTenants = (entry.deletedTenants + [tenant]).sorted()
+                return sealed.withEntry(entry)
+            }
+            try publish(adding: marked, removing: Set(affected.map(\.entry.id)), sealedLSN: state.withLock { $0.manifest.sealedLSN }, keepFiles: true)
+        }
+    }
+
+    /// Rewrites every segment that holds deleted tenants' rows without them (the
+    /// physical half of ``deleteTenant(_:)``; run it to bound how long deleted
+    /// bytes stay on disk).
+    public func compactDeletedRows() throws(CortexError) {
+        try publishing.withLock { _ throws(CortexError) in
+            for sealed in state.withLock({ $0.segments }) where !sealed.deletedRanges.isEmpty {
+                let columns = try schema.columns.indices.map { (column: Int) throws(CortexError) -> ColumnVector in try sealed.decodeLive(column: column) }
+                let written = columns[0].count > 0 ? try writeSegments(columns, partitioned: false) : []
+                try publish(adding: written, removing: [sealed.entry.id], sealedLSN: state.withLock { $0.manifest.sealedLSN })
             }
         }
     }

@@ -52,6 +52,9 @@ public final class AnalyticsTable: ScanSource, Sendable {
     /// The last failure of a background seal or merge (retried at the next trigger).
     let backgroundFailure = Mutex<CortexError?>(nil)
 
+    /// The folder's lock file, held (flock) while this object lives: one writer per table folder.
+    let lock: FileLock
+
     var manifestPath: String { folder + "/MANIFEST" }
     var segmentFolder: String { folder + "/segments" }
 
@@ -68,6 +71,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
         self.options = options
         dictionaries = schema.columns.map { $0.type == .string ? StringDictionary() : nil }
         try FileIO.createFolder(folder)
+        lock = try FileIO.lockExclusively(folder + "/LOCK", what: "analytics table folder \(folder)")
         try FileIO.createFolder(folder + "/segments")
         var manifest = TableManifest()
         if FileIO.exists(folder + "/MANIFEST") {
@@ -122,7 +126,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
 
     /// Rows in the table (sealed and hot).
     public var rowCount: Int {
-        state.withLock { state in state.hotRowCount + state.segments.reduce(0) { $0 + $1.entry.rowCount } }
+        state.withLock { state in state.hotRowCount + state.segments.reduce(0) { $0 + $1.liveRowCount } }
     }
 
     /// Bytes of sealed segments on disk (the append log is excluded: it is temporary).
@@ -147,13 +151,15 @@ public final class AnalyticsTable: ScanSource, Sendable {
                 sealed.mayMatch(sealed.segment.zoneMap(column: range.column), range, type: schema.columns[range.column].type)
             }
             if !pass { continue }
-            // Large ranges split so both threads get work from one segment.
+            // Deleted tenants' rows are cut out; large ranges split so both threads get work from one segment.
             let step = 64 * AnalyticsLimits.blockRowCount
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                let end = min(rows.upperBound, (start / step + 1) * step)
-                units.append(SegmentScanUnit(sealed: sealed, rows: start..<end, schema: schema))
-                start = end
+            for live in sealed.liveRanges(rows) {
+                var start = live.lowerBound
+                while start < live.upperBound {
+                    let end = min(live.upperBound, (start / step + 1) * step)
+                    units.append(SegmentScanUnit(sealed: sealed, rows: start..<end, schema: schema))
+                    start = end
+                }
             }
         }
         if !hot.isEmpty {

@@ -11,6 +11,9 @@ final class SealedSegment: Sendable {
     let remaps: [ContiguousArray<Int32>?]
     let dictionaries: [StringDictionary?]
 
+    /// Row ranges of deleted tenants, ascending.
+    let deletedRanges: [Range<Int>]
+
     init(entry: TableManifest.Entry, segment: Segment, path: String, tableDictionaries: [StringDictionary?]) {
         self.entry = entry
         self.segment = segment
@@ -20,6 +23,35 @@ final class SealedSegment: Sendable {
             guard let dictionary, let local = segment.dictionary(column: column) else { return nil }
             return ContiguousArray(local.allStrings().map { dictionary.code(for: $0) })
         }
+        deletedRanges = entry.deletedTenants.map { segment.rows(ofTenant: $0) }.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// The same segment with `entry` (e.g. more deleted tenants); shares the file and its caches.
+    func withEntry(_ entry: TableManifest.Entry) -> SealedSegment {
+        SealedSegment(entry: entry, segment: segment, path: path, tableDictionaries: dictionaries)
+    }
+
+    /// The parts of `rows` that belong to no deleted tenant.
+    func liveRanges(_ rows: Range<Int>) -> [Range<Int>] {
+        var live: [Range<Int>] = []
+        var start = rows.lowerBound
+        for deleted in deletedRanges where deleted.upperBound > start && deleted.lowerBound < rows.upperBound {
+            if deleted.lowerBound > start { live.append(start..<deleted.lowerBound) }
+            start = max(start, deleted.upperBound)
+        }
+        if start < rows.upperBound { live.append(start..<rows.upperBound) }
+        return live
+    }
+
+    /// Live rows: the tenant directory's rows minus deleted tenants.
+    var liveRowCount: Int { entry.rowCount - deletedRanges.reduce(0) { $0 + $1.count } }
+
+    /// Every live row of `column` (deleted tenants' rows left out).
+    func decodeLive(column: Int) throws(CortexError) -> ColumnVector {
+        var parts: [ColumnVector] = []
+        for range in liveRanges(0..<entry.rowCount) { parts.append(try decode(column: column, rows: range)) }
+        if parts.isEmpty { return try decode(column: column, rows: 0..<0) }
+        return parts.count == 1 ? parts[0] : ColumnVector.concatenating(parts)
     }
 
     /// Rows `rows` of `column`, strings recoded into the table's dictionary.

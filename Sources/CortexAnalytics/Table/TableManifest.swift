@@ -6,7 +6,8 @@ import CortexCore
 /// Layout, little-endian: `u32 magic "CXTM"`, `u8 version (1)`, `u64 sealedLSN`
 /// (every log record up to it is in segments), `u64 nextSegmentID`,
 /// `u32 segmentCount`, per segment `u64 id`, `i64 partition` (UTC day number),
-/// `u32 rowCount`, `i64 minTime`, `i64 maxTime`, `u64 byteCount`; then
+/// `u32 rowCount`, `i64 minTime`, `i64 maxTime`, `u64 byteCount`, `u32 n`, n × `i64`
+/// deleted tenant; then
 /// `u32 CRC-32C` of everything before it.
 struct TableManifest: Sendable, Equatable {
     struct Entry: Sendable, Equatable {
@@ -16,6 +17,9 @@ struct TableManifest: Sendable, Equatable {
         var minTime: Int64
         var maxTime: Int64
         var byteCount: Int
+        /// Tenants whose rows in this segment are deleted (hidden from every scan,
+        /// dropped physically when the segment is next rewritten), ascending.
+        var deletedTenants: [Int64] = []
     }
 
     static let magic: UInt32 = 0x4D54_5843  // "CXTM"
@@ -39,6 +43,8 @@ struct TableManifest: Sendable, Equatable {
             writer.writeFixed(entry.minTime)
             writer.writeFixed(entry.maxTime)
             writer.writeFixed(UInt64(entry.byteCount))
+            writer.writeFixed(UInt32(entry.deletedTenants.count))
+            for tenant in entry.deletedTenants { writer.writeFixed(tenant) }
         }
         writer.writeFixed(CRC32C.checksum(writer.bytes))
         return writer.bytes
@@ -61,13 +67,16 @@ struct TableManifest: Sendable, Equatable {
         manifest.sealedLSN = try reader.readFixed(UInt64.self)
         manifest.nextSegmentID = try reader.readFixed(UInt64.self)
         let count = Int(try reader.readFixed(UInt32.self))
-        guard count <= reader.remainingByteCount / 44 else { throw .corrupt("table manifest \(path): \(count) segments in too few bytes") }
+        guard count <= reader.remainingByteCount / 48 else { throw .corrupt("table manifest \(path): \(count) segments in too few bytes") }
         for _ in 0..<count {
-            manifest.entries.append(
-                Entry(
-                    id: try reader.readFixed(UInt64.self), partition: try reader.readFixed(Int64.self),
-                    rowCount: Int(try reader.readFixed(UInt32.self)), minTime: try reader.readFixed(Int64.self),
-                    maxTime: try reader.readFixed(Int64.self), byteCount: Int(try reader.readFixed(UInt64.self))))
+            var entry = Entry(
+                id: try reader.readFixed(UInt64.self), partition: try reader.readFixed(Int64.self),
+                rowCount: Int(try reader.readFixed(UInt32.self)), minTime: try reader.readFixed(Int64.self),
+                maxTime: try reader.readFixed(Int64.self), byteCount: Int(try reader.readFixed(UInt64.self)))
+            let deletedCount = Int(try reader.readFixed(UInt32.self))
+            guard deletedCount <= reader.remainingByteCount / 8 else { throw .corrupt("table manifest \(path): deleted-tenant list too long") }
+            for _ in 0..<deletedCount { entry.deletedTenants.append(try reader.readFixed(Int64.self)) }
+            manifest.entries.append(entry)
         }
         try reader.expectEnd()
         return manifest

@@ -88,20 +88,22 @@ import Testing
 
     @Test func smallSegmentsOfNeighbouringDaysMergeIntoOne() throws {
         let folder = TemporaryDirectory("analytics-table")
-        let table = try AnalyticsTable(folder: folder.path, schema: schema, options: options())
-        let batch = rows(6000, tenant: { Int64($0 % 11) }, ts: { Int64($0) * 30_000 })  // ~2.1 days
-        try table.bulkLoad(columns(Array(batch[0..<3000]), schema: schema))
-        try table.bulkLoad(columns(Array(batch[3000...]), schema: schema))
-        // Each bulk load writes its neighbouring days into one segment.
-        #expect(table.segmentCount == 2)
-        try table.mergeSmallSegments()
-        #expect(table.segmentCount == 1)
-        #expect(try scannedRows(table).count == 6000)
+        do {
+            let table = try AnalyticsTable(folder: folder.path, schema: schema, options: options())
+            let batch = rows(6000, tenant: { Int64($0 % 11) }, ts: { Int64($0) * 30_000 })  // ~2.1 days
+            try table.bulkLoad(columns(Array(batch[0..<3000]), schema: schema))
+            try table.bulkLoad(columns(Array(batch[3000...]), schema: schema))
+            // Each bulk load writes its neighbouring days into one segment.
+            #expect(table.segmentCount == 2)
+            try table.mergeSmallSegments()
+            #expect(table.segmentCount == 1)
+            #expect(try scannedRows(table).count == 6000)
+        }
         let reopened = try AnalyticsTable(folder: folder.path, schema: schema, options: options())
         #expect(reopened.segmentCount == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/segments").count == 1)
         // Tenant runs stay contiguous across the merged days.
-        let tenants = try scannedRows(table).map { Int($0[0])! }
+        let tenants = try scannedRows(reopened).map { Int($0[0])! }
         #expect(tenants == tenants.sorted())
     }
 
@@ -114,14 +116,30 @@ import Testing
             try table.append(columns(sealed, schema: schema))
             try table.flush()
             try table.append(columns(hot, schema: schema))
+            let filesBefore = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/segments").sorted()
             try table.deleteTenant(1)
             #expect(try scannedRows(table).allSatisfy { $0[0] != "1" })
             #expect(try scannedRows(table).count == 2200)
+            #expect(try scannedRows(table, ScanRequest(tenant: 1)).isEmpty)
+            #expect(table.rowCount == 2200)
+            // Marked deleted, not rewritten.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/segments").sorted() == filesBefore)
         }
         let table = try AnalyticsTable(folder: folder.path, schema: schema, options: options())
         let remaining = try scannedRows(table)
         #expect(remaining.count == 2200)
         #expect(remaining.allSatisfy { $0[0] != "1" })
+        // The physical purge rewrites the segments without the tenant's bytes.
+        try table.compactDeletedRows()
+        let segmentFolder = folder.path + "/segments"
+        for name in try FileManager.default.contentsOfDirectory(atPath: segmentFolder) {
+            let segment = try Segment(path: segmentFolder + "/" + name, schema: schema)
+            #expect(segment.rows(ofTenant: 1).isEmpty)
+        }
+        #expect(try scannedRows(table).count == 2200)
+        #expect(throws: CortexError.conflict("analytics table folder \(folder.path) is in use by another process or table object")) {
+            try AnalyticsTable(folder: folder.path, schema: schema, options: options())
+        }
     }
 
     @Test func concurrentAppendersShareFlushesAndLoseNothing() throws {
