@@ -1,12 +1,23 @@
 extension ColumnVector {
-    /// The rows at `rows` (in that order).
+    /// The rows at `rows` (in that order). Precondition: every index is a row of this vector.
     public func gathering(_ rows: ContiguousArray<Int32>) -> ColumnVector {
-        let validity = self.validity.map { validity in ContiguousArray(rows.map { validity[Int($0)] }) }
+        let validity = self.validity.map { Self.gather($0, rows) }
         switch values {
-        case .int64(let values): return ColumnVector(.int64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
-        case .float64(let values): return ColumnVector(.float64(ContiguousArray(rows.map { values[Int($0)] })), validity: validity)
-        case .string(let codes, let dictionary):
-            return ColumnVector(.string(ContiguousArray(rows.map { codes[Int($0)] }), dictionary), validity: validity)
+        case .int64(let values): return ColumnVector(.int64(Self.gather(values, rows)), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(Self.gather(values, rows)), validity: validity)
+        case .string(let codes, let dictionary): return ColumnVector(.string(Self.gather(codes, rows), dictionary), validity: validity)
+        }
+    }
+
+    private static func gather<T>(_ values: ContiguousArray<T>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<T> {
+        unsafe ContiguousArray(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+            unsafe values.withUnsafeBufferPointer { source in
+                for (index, row) in rows.enumerated() {
+                    precondition(Int(row) < source.count, "gather index \(row) outside \(source.count) rows")
+                    unsafe (buffer.baseAddress! + index).initialize(to: source[Int(row)])
+                }
+            }
+            initialized = rows.count
         }
     }
 
