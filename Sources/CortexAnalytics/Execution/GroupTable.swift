@@ -45,14 +45,8 @@ struct GroupTable {
             if slotHashes[slot] == hash, nullMasks[entry] == nullMask, unsafe matches(entry, key) { return entry }
             slot = (slot + 1) & mask
         }
-        let entry = count
         unsafe keys.append(contentsOf: key)
-        nullMasks.append(nullMask)
-        slots[slot] = Int32(entry)
-        slotHashes[slot] = hash
-        count += 1
-        if count * 2 > slots.count { grow() }
-        return entry
+        return insert(slot: slot, hash: hash, nullMask: nullMask)
     }
 
     /// `group(_:nullMask:)` for tables of one or two keys, without a key buffer.
@@ -73,9 +67,14 @@ struct GroupTable {
             }
             slot = (slot + 1) & mask
         }
-        let entry = count
         keys.append(first)
         if keyCount == 2 { keys.append(second) }
+        return insert(slot: slot, hash: hash, nullMask: nullMask)
+    }
+
+    /// Records a new group whose keys were just appended, in `slot`.
+    private mutating func insert(slot: Int, hash: UInt64, nullMask: UInt64) -> Int {
+        let entry = count
         nullMasks.append(nullMask)
         slots[slot] = Int32(entry)
         slotHashes[slot] = hash

@@ -206,27 +206,27 @@ public struct QueryEngine: Sendable {
         -> Bool
     {
         for (index, item) in order.enumerated() {
-            let x = columns[index][a], y = columns[index][b]
-            if x == .null || y == .null {
-                if x == .null && y == .null { continue }
-                return (x == .null) == item.nullsFirst
-            }
-            let result = compare(x, y)
-            if result != 0 { return item.descending ? result > 0 : result < 0 }
+            if let before = orders(columns[index][a], columns[index][b], descending: item.descending, nullsFirst: item.nullsFirst) { return before }
         }
         return false
     }
 
+    /// Whether key tuple `a` sorts before `b`.
     static func precedes(_ a: [Value], _ b: [Value], _ order: [(expression: BoundExpression, descending: Bool, nullsFirst: Bool)]) -> Bool {
         for (index, item) in order.enumerated() {
-            let x = a[index], y = b[index]
-            if x == .null || y == .null {
-                if x == .null && y == .null { continue }
-                return (x == .null) == item.nullsFirst
-            }
-            let result = compare(x, y)
-            if result != 0 { return item.descending ? result > 0 : result < 0 }
+            if let before = orders(a[index], b[index], descending: item.descending, nullsFirst: item.nullsFirst) { return before }
         }
         return false
+    }
+
+    /// One sort key: whether `x` goes before `y`, or nil when they tie.
+    private static func orders(_ x: Value, _ y: Value, descending: Bool, nullsFirst: Bool) -> Bool? {
+        if x == .null || y == .null {
+            if x == .null && y == .null { return nil }
+            return (x == .null) == nullsFirst
+        }
+        let result = compare(x, y)
+        if result == 0 { return nil }
+        return descending ? result > 0 : result < 0
     }
 }
