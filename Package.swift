@@ -67,8 +67,10 @@ let package = Package(
             dependencies: ["CortexCore", "CortexStorage", "CVectorKernels", "COpenBLAS"],
             swiftSettings: engineSettings
         ),
+        // Segment-format kernels in C: CRC32C (SSE4.2 with a portable twin), bit (un)packing.
+        .target(name: "CColumnKernels", path: "Sources/CColumnKernels"),
         // Columnar conversation analytics: schemas, encodings, segments, append log, SQL, execution.
-        .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd"], swiftSettings: engineSettings),
+        .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd", "CColumnKernels"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
         .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).
@@ -154,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
         .testTarget(
-            name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore", "CortexTesting", "analytics-crash-writer"],
+            name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore", "CColumnKernels", "CortexTesting", "analytics-crash-writer"],
             swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(

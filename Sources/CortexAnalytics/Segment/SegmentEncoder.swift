@@ -1,109 +1,95 @@
 public import CortexCore
-import Dispatch
 
-/// Writes the bytes of a segment file (docs/analytics-format.md, "Segment file").
+/// Writes segment files (docs/analytics-format.md).
 public enum SegmentEncoder {
-    /// Encodes one vector per schema column (same row count, 1 …
-    /// `AnalyticsLimits.segmentRowCountMax`, rows in final order, the tenant
-    /// column non-decreasing) into a segment file's bytes. Encodings are chosen
-    /// per block; each column chunk is zstd-compressed when that saves ≥ 10 %.
+    /// Encodes one column per schema column (all the same row count, rows in final order; the
+    /// tenant column must be non-decreasing: precondition) into the bytes of a segment file.
+    /// Chooses the encoding per column per block, then zstd-compresses each column chunk when
+    /// that saves at least 10 %.
     ///
-    /// - Throws: `.invalidInput` for a shape that does not fit the schema.
+    /// - Throws: `.invalidInput` when the columns do not fit the schema (count, row counts,
+    ///   value kinds, nulls in a NOT NULL column) or the row count is outside
+    ///   1…`AnalyticsLimits.segmentRowCountMax`; `.unavailable` if zstd fails.
+    /// - Cost: one pass over the values per column plus zstd; single-threaded.
     public static func encode(_ columns: [ColumnVector], schema: TableSchema, zstdLevel: Int32 = 3) throws(CortexError) -> [UInt8] {
-        guard columns.count == schema.columns.count, let rowCount = columns.first?.count else {
-            throw .invalidInput("a segment of table \(schema.name) needs \(schema.columns.count) columns; got \(columns.count)")
-        }
-        guard rowCount >= 1, rowCount <= AnalyticsLimits.segmentRowCountMax, columns.allSatisfy({ $0.count == rowCount }) else {
-            throw .invalidInput("a segment holds 1-\(AnalyticsLimits.segmentRowCountMax) rows in every column")
-        }
-        guard case .int64(let tenants) = columns[schema.tenantColumn].values else { throw .invalidInput("tenant column kind") }
-        var directory: [(Int64, Int, Int)] = []
-        for (row, tenant) in tenants.enumerated() {
-            if let last = directory.last, last.0 == tenant {
-                directory[directory.count - 1].2 += 1
-            } else {
-                precondition(directory.last.map { $0.0 < tenant } ?? true, "segment rows are not sorted by tenant")
-                directory.append((tenant, row, 1))
-            }
-        }
-        // Strings: a per-segment dictionary sorted byte-wise, so code order is string order.
-        var encodedColumns = columns
-        var dictionaries: [[String]?] = Array(repeating: nil, count: columns.count)
+        let rowCount = try validate(columns, schema: schema)
+        let tenants = tenantDirectory(columns[schema.tenantColumn], rowCount: rowCount)
+        var file = SegmentFile.magic
+        var version = BinaryWriter()
+        version.writeFixed(SegmentFile.formatVersion)
+        file += version.bytes
+        var chunks: [ChunkDescriptor] = []
+        var dictionaries: [[String]?] = []
         for (index, column) in columns.enumerated() {
-            guard case .string(let codes, let dictionary) = column.values else { continue }
-            let all = dictionary.allStrings()
-            var used = [Bool](repeating: false, count: all.count)
-            for (row, code) in codes.enumerated() where !column.isNull(row) { used[Int(code)] = true }
-            let usedCodes = used.indices.filter { used[$0] }
-            let sorted = usedCodes.sorted { all[$0].utf8.lexicographicallyPrecedes(all[$1].utf8) }
-            let strings = sorted.map { all[$0] }
-            var local = [Int32](repeating: 0, count: all.count)
-            for (position, code) in sorted.enumerated() { local[code] = Int32(position) }
-            var remapped = ContiguousArray<Int32>(repeating: 0, count: codes.count)
-            for (row, code) in codes.enumerated() where !column.isNull(row) { remapped[row] = local[Int(code)] }
-            encodedColumns[index] = ColumnVector(.string(remapped, StringDictionary(strings)), validity: column.validity)
-            dictionaries[index] = strings
-        }
-        var chunks = [(info: ColumnChunkInfo, bytes: [UInt8])?](repeating: nil, count: columns.count)
-        var failure: CortexError?
-        for index in columns.indices {
-            do throws(CortexError) {
-                chunks[index] = try encodeChunk(encodedColumns[index], zstdLevel: zstdLevel)
-            } catch {
-                failure = error
+            let prepared = ColumnPreparer.prepare(column, type: schema.columns[index].type)
+            var chunk = ChunkWriter.write(prepared.values, validity: column.validity, isFloat: schema.columns[index].type == .float64)
+            let raw = chunk.bytes
+            chunk.descriptor.offset = file.count
+            if let compressed = try Zstd.compressIfWorthIt(raw, level: zstdLevel) {
+                chunk.descriptor.compression = .zstd
+                chunk.descriptor.storedByteCount = compressed.count
+                chunk.descriptor.checksum = CRC32C.checksum(compressed)
+                file += compressed
+            } else {
+                chunk.descriptor.storedByteCount = raw.count
+                chunk.descriptor.checksum = CRC32C.checksum(raw)
+                file += raw
             }
+            chunks.append(chunk.descriptor)
+            dictionaries.append(prepared.dictionary)
         }
-        if let failure { throw failure }
-        var output: [UInt8] = []
-        BlockCodec.appendFixed(SegmentFormat.headMagic, into: &output)
-        BlockCodec.appendFixed(SegmentFormat.version, into: &output)
-        BlockCodec.appendFixed(UInt16(0), into: &output)
-        BlockCodec.appendFixed(UInt32(rowCount), into: &output)
-        BlockCodec.appendFixed(UInt16(columns.count), into: &output)
-        BlockCodec.appendFixed(UInt16(AnalyticsLimits.blockRowCount), into: &output)
-        var infos: [ColumnChunkInfo] = []
-        for chunk in chunks {
-            guard case .some((var info, let bytes)) = chunk else { preconditionFailure("chunk not encoded") }
-            info.offset = output.count
-            output.append(contentsOf: bytes)
-            infos.append(info)
-        }
-        let footer = SegmentFooter(schema: schema, chunks: infos, dictionaries: dictionaries, directory: directory).encoded()
-        output.append(contentsOf: footer)
-        BlockCodec.appendFixed(UInt32(footer.count), into: &output)
-        BlockCodec.appendFixed(SegmentFormat.tailMagic, into: &output)
-        return output
+        let footer = SegmentFooter(
+            rowCount: rowCount, columns: schema.columns, tenantColumn: schema.tenantColumn, chunks: chunks, tenants: tenants,
+            dictionaries: dictionaries
+        ).serialized()
+        file += footer
+        var trailer = BinaryWriter()
+        trailer.writeFixed(UInt32(footer.count))
+        trailer.writeFixed(CRC32C.checksum(footer))
+        file += trailer.bytes
+        file += SegmentFile.magic
+        return file
     }
 
-    private static func encodeChunk(_ column: ColumnVector, zstdLevel: Int32) throws(CortexError) -> (ColumnChunkInfo, [UInt8]) {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(column.count * 2)
-        var ranges: [Range<Int>] = []
-        var zones: [ZoneMap] = []
-        var zone = ZoneMap.empty
-        var start = 0
-        while start < column.count {
-            let end = min(start + AnalyticsLimits.blockRowCount, column.count)
-            let before = raw.count
-            BlockCodec.encode(column, rows: start..<end, into: &raw)
-            ranges.append(before..<raw.count)
-            let blockZone = ZoneMap.of(column, rows: start..<end)
-            zones.append(blockZone)
-            zone = zone.merged(with: blockZone)
-            start = end
+    /// The common row count, after checking the columns against the schema.
+    private static func validate(_ columns: [ColumnVector], schema: TableSchema) throws(CortexError) -> Int {
+        guard columns.count == schema.columns.count else {
+            throw .invalidInput("segment of table \(schema.name) needs \(schema.columns.count) columns; got \(columns.count)")
         }
-        var stored = raw
-        var compression = SegmentFormat.Compression.none
-        if raw.count >= 64 {
-            let compressed = try ZstdBlock.compress(raw, level: zstdLevel)
-            if compressed.count * 10 <= raw.count * 9 {
-                stored = compressed
-                compression = .zstd
+        let rowCount = columns[0].count
+        guard rowCount >= 1, rowCount <= AnalyticsLimits.segmentRowCountMax else {
+            throw .invalidInput("segment row count \(rowCount) outside 1...\(AnalyticsLimits.segmentRowCountMax)")
+        }
+        for (column, schemaColumn) in zip(columns, schema.columns) {
+            guard column.count == rowCount else {
+                throw .invalidInput("column \(schemaColumn.name) has \(column.count) rows; column \(schema.columns[0].name) has \(rowCount)")
+            }
+            let kindMatches: Bool
+            switch column.values {
+            case .int64: kindMatches = schemaColumn.type.isIntegerLike
+            case .float64: kindMatches = schemaColumn.type == .float64
+            case .string: kindMatches = schemaColumn.type == .string
+            }
+            guard kindMatches else {
+                throw .invalidInput("column \(schemaColumn.name) of type \(schemaColumn.type.rawValue) got values of another kind")
+            }
+            guard schemaColumn.isNullable || column.nullCount == 0 else {
+                throw .invalidInput("column \(schemaColumn.name) is NOT NULL but has \(column.nullCount) null rows")
             }
         }
-        let info = ColumnChunkInfo(
-            offset: 0, storedByteCount: stored.count, rawByteCount: raw.count, compression: compression,
-            checksum: CRC32C.checksum(stored), zone: zone, blockRanges: ranges, blockZones: zones)
-        return (info, stored)
+        return rowCount
+    }
+
+    /// One entry per tenant run. Precondition: the tenant column is non-decreasing.
+    private static func tenantDirectory(_ column: ColumnVector, rowCount: Int) -> [TenantRange] {
+        guard case .int64(let tenants) = column.values else { preconditionFailure("tenant column is integer-like") }
+        var directory: [TenantRange] = []
+        var start = 0
+        for row in 1...rowCount where row == rowCount || tenants[row] != tenants[start] {
+            if row < rowCount { precondition(tenants[row] > tenants[start], "tenant column decreases at row \(row)") }
+            directory.append(TenantRange(tenant: tenants[start], rowStart: start, rowCount: row - start))
+            start = row
+        }
+        return directory
     }
 }

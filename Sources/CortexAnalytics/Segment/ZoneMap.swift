@@ -1,19 +1,26 @@
-/// What a range of rows of one column holds: row and null counts and the
-/// minimum and maximum value.
+/// A zone map: what a range of rows holds.
 ///
-/// Integer-like columns use `minInt`/`maxInt`; float64 `minDouble`/`maxDouble`
-/// (NaN is ignored); string columns `minInt`/`maxInt` as codes in the
-/// segment's dictionary, which is sorted byte-wise so code order is string
-/// order. When every row is null, min/max are meaningless.
+/// For integer-like columns `minInt`/`maxInt`; float64: `minDouble`/`maxDouble`; string:
+/// `minInt`/`maxInt` are codes in the segment's dictionary, which is sorted byte-wise so code
+/// order = string order. All-null ranges have `nullCount == rowCount` and min/max 0.
+/// Float64 bounds ignore NaN (a range holding only NaN and nulls has min `+inf`, max `-inf`);
+/// -0.0 and 0.0 compare equal, so either may be the bound.
 public struct ZoneMap: Sendable, Equatable {
+    /// Rows in the range.
     public let rowCount: Int
+    /// Null rows in the range.
     public let nullCount: Int
+    /// Smallest non-null value (integer-like and string columns), else 0.
     public let minInt: Int64
+    /// Largest non-null value (integer-like and string columns), else 0.
     public let maxInt: Int64
+    /// Smallest non-null, non-NaN value (float64 columns), else 0.
     public let minDouble: Double
+    /// Largest non-null, non-NaN value (float64 columns), else 0.
     public let maxDouble: Double
 
-    public init(rowCount: Int, nullCount: Int, minInt: Int64, maxInt: Int64, minDouble: Double, maxDouble: Double) {
+    /// A zone map with explicit fields.
+    public init(rowCount: Int, nullCount: Int, minInt: Int64 = 0, maxInt: Int64 = 0, minDouble: Double = 0, maxDouble: Double = 0) {
         self.rowCount = rowCount
         self.nullCount = nullCount
         self.minInt = minInt
@@ -22,42 +29,48 @@ public struct ZoneMap: Sendable, Equatable {
         self.maxDouble = maxDouble
     }
 
-    /// The zone map of `rows` of `values`.
-    static func of(_ values: ColumnVector, rows: Range<Int>) -> ZoneMap {
+    /// Whether every row is null (min/max are then meaningless).
+    public var isAllNull: Bool { nullCount == rowCount }
+
+    /// The zone map of the rows of both `self` and `other`.
+    func merged(with other: ZoneMap, isFloat: Bool) -> ZoneMap {
+        if other.isAllNull { return ZoneMap(rowCount: rowCount + other.rowCount, nullCount: nullCount + other.nullCount,
+            minInt: minInt, maxInt: maxInt, minDouble: minDouble, maxDouble: maxDouble) }
+        if isAllNull { return ZoneMap(rowCount: rowCount + other.rowCount, nullCount: nullCount + other.nullCount,
+            minInt: other.minInt, maxInt: other.maxInt, minDouble: other.minDouble, maxDouble: other.maxDouble) }
+        return ZoneMap(
+            rowCount: rowCount + other.rowCount, nullCount: nullCount + other.nullCount,
+            minInt: isFloat ? 0 : min(minInt, other.minInt), maxInt: isFloat ? 0 : max(maxInt, other.maxInt),
+            minDouble: isFloat ? min(minDouble, other.minDouble) : 0, maxDouble: isFloat ? max(maxDouble, other.maxDouble) : 0)
+    }
+
+    /// The zone map of `values[range]` with null flags `validity` (nil: no nulls).
+    static func of(
+        _ values: UnsafePointer<Int64>, validity: UnsafePointer<Bool>?, range: Range<Int>, isFloat: Bool
+    ) -> ZoneMap {
         var nulls = 0
-        var minInt = Int64.max, maxInt = Int64.min
-        var minDouble = Double.infinity, maxDouble = -Double.infinity
-        switch values.values {
-        case .int64(let ints):
-            for row in rows {
-                if values.isNull(row) { nulls += 1; continue }
-                minInt = min(minInt, ints[row])
-                maxInt = max(maxInt, ints[row])
+        var low = Int64.max, high = Int64.min
+        var lowDouble = Double.infinity, highDouble = -Double.infinity
+        for row in range {
+            // In bounds: the caller's buffers cover `range`.
+            if let validity = unsafe validity, unsafe !validity[row] {
+                nulls += 1
+                continue
             }
-        case .float64(let doubles):
-            for row in rows {
-                if values.isNull(row) { nulls += 1; continue }
-                let value = doubles[row]
-                if value.isNaN { continue }
-                minDouble = min(minDouble, value)
-                maxDouble = max(maxDouble, value)
-            }
-        case .string(let codes, _):
-            for row in rows {
-                if values.isNull(row) { nulls += 1; continue }
-                minInt = min(minInt, Int64(codes[row]))
-                maxInt = max(maxInt, Int64(codes[row]))
+            let value = unsafe values[row]
+            if isFloat {
+                let double = Double(bitPattern: UInt64(bitPattern: value))
+                if double.isNaN { continue }
+                lowDouble = min(lowDouble, double)
+                highDouble = max(highDouble, double)
+            } else {
+                low = min(low, value)
+                high = max(high, value)
             }
         }
-        return ZoneMap(rowCount: rows.count, nullCount: nulls, minInt: minInt, maxInt: maxInt, minDouble: minDouble, maxDouble: maxDouble)
+        if nulls == range.count { return ZoneMap(rowCount: range.count, nullCount: nulls) }
+        return isFloat
+            ? ZoneMap(rowCount: range.count, nullCount: nulls, minDouble: lowDouble, maxDouble: highDouble)
+            : ZoneMap(rowCount: range.count, nullCount: nulls, minInt: low, maxInt: high)
     }
-
-    /// The zone map covering both.
-    func merged(with other: ZoneMap) -> ZoneMap {
-        ZoneMap(
-            rowCount: rowCount + other.rowCount, nullCount: nullCount + other.nullCount, minInt: min(minInt, other.minInt),
-            maxInt: max(maxInt, other.maxInt), minDouble: min(minDouble, other.minDouble), maxDouble: max(maxDouble, other.maxDouble))
-    }
-
-    static let empty = ZoneMap(rowCount: 0, nullCount: 0, minInt: .max, maxInt: .min, minDouble: .infinity, maxDouble: -.infinity)
 }

@@ -1,107 +1,132 @@
 import CortexAnalytics
 import CortexCore
-import CortexTesting
 import Testing
 
 @Suite struct SegmentRoundTripTests {
-    static let schema = try! TableSchema(
-        name: "r",
-        columns: [
-            ColumnSchema("tenant_id", .int64, nullable: false), ColumnSchema("ts", .timestamp, nullable: false), ColumnSchema("i", .int64),
-            ColumnSchema("d", .float64), ColumnSchema("s", .string), ColumnSchema("b", .bool), ColumnSchema("n", .int32),
-        ],
-        tenantColumn: "tenant_id", timeColumn: "ts")
+    static let sizes = [1, 2, 63, 64, 65, 2047, 2048, 2049, 4095, 4096, 4097, 10_000]
 
-    /// Random columns whose value shapes exercise every encoding: constants, runs, sorted, wide, extremes, nulls.
-    static func randomColumns(rowCount: Int, random: inout SeededGenerator) -> [ColumnVector] {
-        let shape = Int.random(in: 0..<5, using: &random)
-        let tenants = ContiguousArray((0..<rowCount).map { Int64($0 * 7 / max(rowCount, 1)) }.sorted())
-        let times = ContiguousArray((0..<rowCount).map { Int64($0) * Int64.random(in: 1...1000, using: &random) })
-        func integer(_ row: Int) -> Int64 {
-            switch shape {
-            case 0: return 42
-            case 1: return Int64(row / 100)
-            case 2: return [Int64.min, Int64.max, 0, -1][Int.random(in: 0..<4, using: &random)]
-            case 3: return Int64.random(in: -1000...1000, using: &random)
-            default: return Int64.random(in: .min ... .max, using: &random)
-            }
-        }
-        let nullRate = [0, 2, 10, 100][Int.random(in: 0..<4, using: &random)]
-        func validity() -> ContiguousArray<Bool>? {
-            guard nullRate > 0 else { return nil }
-            return ContiguousArray((0..<rowCount).map { _ in Int.random(in: 0..<100, using: &random) >= nullRate })
-        }
-        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 0, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
-        let doubles = ContiguousArray((0..<rowCount).map { _ in
-            Bool.random(using: &random) ? specials[Int.random(in: 0..<specials.count, using: &random)] : Double.random(in: -1e9...1e9, using: &random)
-        })
-        let dictionary = StringDictionary()
-        let words = ["", "a", "ü", "long " + String(repeating: "é", count: 300), "zz", "A"]
-        let codes = ContiguousArray((0..<rowCount).map { _ in dictionary.code(for: words[Int.random(in: 0..<words.count, using: &random)]) })
-        return [
-            ColumnVector(.int64(tenants)), ColumnVector(.int64(times)), ColumnVector(.int64(ContiguousArray((0..<rowCount).map(integer))), validity: validity()),
-            ColumnVector(.float64(doubles), validity: validity()), ColumnVector(.string(codes, dictionary), validity: validity()),
-            ColumnVector(.int64(ContiguousArray((0..<rowCount).map { _ in Int64.random(in: 0...1, using: &random) })), validity: validity()),
-            ColumnVector(.int64(ContiguousArray((0..<rowCount).map { _ in Int64.random(in: Int64(Int32.min)...Int64(Int32.max), using: &random) }))),
-        ]
-    }
-
-    static func text(_ vector: ColumnVector, _ row: Int) -> String {
-        if vector.isNull(row) { return "NULL" }
-        switch vector.values {
-        case .int64(let values): return String(values[row])
-        case .float64(let values): return String(values[row].bitPattern)
-        case .string(let codes, let dictionary): return dictionary.string(for: codes[row])
-        }
-    }
-
-    @Test func everyEncodingRoundTripsWithNullsAndExtremes() throws {
-        var random = SeededGenerator.fromEnvironment()
-        for _ in 0..<40 {
-            let rowCount = [1, 2047, 2048, 2049, 4096, Int.random(in: 1...9000, using: &random)][Int.random(in: 0..<6, using: &random)]
-            let columns = Self.randomColumns(rowCount: rowCount, random: &random)
-            let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: Self.schema), schema: Self.schema)
-            #expect(segment.rowCount == rowCount)
-            for (index, column) in columns.enumerated() {
-                let start = Int.random(in: 0..<rowCount, using: &random)
-                let end = Int.random(in: (start + 1)...rowCount, using: &random)
-                let decoded = try segment.decode(column: index, rows: start..<end)
-                let expected = (start..<end).map { Self.text(column, $0) }
-                #expect((0..<decoded.count).map { Self.text(decoded, $0) } == expected, "seed \(random.seed) column \(index) rows \(start)..<\(end)")
-                // Zone maps agree with a brute-force pass.
-                let present = (0..<rowCount).filter { !column.isNull($0) }
-                #expect(segment.zoneMap(column: index).nullCount == rowCount - present.count, "seed \(random.seed)")
-                if case .int64(let values) = column.values, !present.isEmpty {
-                    #expect(segment.zoneMap(column: index).minInt == present.map { values[$0] }.min(), "seed \(random.seed)")
-                    #expect(segment.zoneMap(column: index).maxInt == present.map { values[$0] }.max(), "seed \(random.seed)")
-                }
-            }
-            for tenant in Set(columns[0].count > 0 ? (0..<rowCount).map { Self.text(columns[0], $0) } : []) {
-                let rows = segment.rows(ofTenant: Int64(tenant)!)
-                #expect(rows.allSatisfy { Self.text(columns[0], $0) == tenant } && rows.count == (0..<rowCount).filter { Self.text(columns[0], $0) == tenant }.count)
+    @Test(arguments: sizes)
+    func everyColumnRoundTripsForRowCount(_ count: Int) throws {
+        for seed in UInt64(1)...3 {
+            var rng = SegRNG(seed: seed &* 7919 &+ UInt64(count))
+            let columns = SegFixture.columns(count, rng: &rng)
+            let bytes = try SegmentEncoder.encode(columns, schema: SegFixture.schema)
+            let segment = try Segment(bytes: bytes, schema: SegFixture.schema)
+            #expect(segment.rowCount == count)
+            #expect(segment.byteCount == bytes.count)
+            #expect(segment.blockCount == (count + 2047) / 2048)
+            for column in columns.indices {
+                let decoded = try segment.decode(column: column, rows: 0..<count)
+                let mismatches = SegCompare.mismatches(decoded, columns[column], rows: 0..<count)
+                #expect(mismatches.isEmpty, "seed \(seed) count \(count) column \(column): \(mismatches)")
             }
             try segment.verify()
         }
     }
 
-    @Test func aFlippedByteAnywhereIsReportedAsCorrupt() throws {
-        var random = SeededGenerator.fromEnvironment()
-        let columns = Self.randomColumns(rowCount: 5000, random: &random)
-        let bytes = try SegmentEncoder.encode(columns, schema: Self.schema)
-        for _ in 0..<200 {
-            var damaged = bytes
-            let offset = Int.random(in: 0..<bytes.count, using: &random)
-            damaged[offset] ^= UInt8.random(in: 1...255, using: &random)
-            do {
-                let segment = try Segment(bytes: damaged, schema: Self.schema)
-                try segment.verify()
-                Issue.record("seed \(random.seed): a flipped byte at \(offset) of \(bytes.count) went unnoticed")
-            } catch {
-                #expect(error.code == .corrupt, "seed \(random.seed): \(error)")
+    @Test func subRangesAcrossBlockBoundariesEqualSlices() throws {
+        let seed: UInt64 = 42
+        var rng = SegRNG(seed: seed)
+        let count = 3 * 2048 + 17
+        let columns = SegFixture.columns(count, rng: &rng)
+        let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: SegFixture.schema), schema: SegFixture.schema)
+        var ranges: [Range<Int>] = [0..<0, 0..<1, 2047..<2049, 2048..<4096, 1..<(count - 1), (count - 1)..<count, 4000..<4000]
+        for _ in 0..<40 {
+            let start = Int.random(in: 0...count, using: &rng)
+            ranges.append(start..<Int.random(in: start...count, using: &rng))
+        }
+        for range in ranges {
+            for column in columns.indices {
+                let decoded = try segment.decode(column: column, rows: range)
+                let mismatches = SegCompare.mismatches(decoded, columns[column], rows: range)
+                #expect(mismatches.isEmpty, "seed \(seed) range \(range) column \(column): \(mismatches)")
             }
         }
-        for length in [0, 10, bytes.count / 2, bytes.count - 1] {
-            #expect(throws: CortexError.self) { try Segment(bytes: Array(bytes.prefix(length)), schema: Self.schema) }
+    }
+
+    @Test func zoneMapsEqualBruteForce() throws {
+        let seed: UInt64 = 7
+        var rng = SegRNG(seed: seed)
+        let count = 5 * 2048 + 3
+        let columns = SegFixture.columns(count, rng: &rng)
+        let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: SegFixture.schema), schema: SegFixture.schema)
+        for column in columns.indices {
+            let decoded = try segment.decode(column: column, rows: 0..<count)
+            for block in 0..<segment.blockCount {
+                let expected = bruteForceZoneMap(decoded, rows: segment.rows(ofBlock: block))
+                #expect(segment.zoneMap(column: column, block: block) == expected, "seed \(seed) column \(column) block \(block)")
+            }
+            #expect(segment.zoneMap(column: column) == bruteForceZoneMap(decoded, rows: 0..<count), "seed \(seed) column \(column)")
+        }
+    }
+
+    private func bruteForceZoneMap(_ column: ColumnVector, rows: Range<Int>) -> ZoneMap {
+        let valid = rows.filter { !column.isNull($0) }
+        guard !valid.isEmpty else { return ZoneMap(rowCount: rows.count, nullCount: rows.count) }
+        switch column.values {
+        case .int64(let values):
+            let selected = valid.map { values[$0] }
+            return ZoneMap(rowCount: rows.count, nullCount: rows.count - valid.count, minInt: selected.min()!, maxInt: selected.max()!)
+        case .string(let codes, _):
+            let selected = valid.map { Int64(codes[$0]) }
+            return ZoneMap(rowCount: rows.count, nullCount: rows.count - valid.count, minInt: selected.min()!, maxInt: selected.max()!)
+        case .float64(let values):
+            let selected = valid.map { values[$0] }.filter { !$0.isNaN }
+            return ZoneMap(
+                rowCount: rows.count, nullCount: rows.count - valid.count, minDouble: selected.min() ?? .infinity,
+                maxDouble: selected.max() ?? -.infinity)
+        }
+    }
+
+    @Test func stringCodesFollowByteOrderOfTheSegmentDictionary() throws {
+        var rng = SegRNG(seed: 11)
+        let columns = SegFixture.columns(3000, rng: &rng)
+        let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: SegFixture.schema), schema: SegFixture.schema)
+        let dictionary = try #require(segment.dictionary(column: 6))
+        #expect(segment.dictionary(column: 6) === dictionary)
+        #expect(segment.dictionary(column: 0) == nil)
+        let strings = dictionary.allStrings()
+        #expect(zip(strings, strings.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
+    @Test func tenantDirectoryFindsEveryTenantRun() throws {
+        var rng = SegRNG(seed: 5)
+        let count = 9000
+        let columns = SegFixture.columns(count, rng: &rng)
+        let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: SegFixture.schema), schema: SegFixture.schema)
+        guard case .int64(let tenants) = columns[0].values else { Issue.record("tenant column"); return }
+        #expect(segment.tenants == Array(Set(tenants)).sorted())
+        for tenant in segment.tenants {
+            let first = tenants.firstIndex(of: tenant)!
+            let last = tenants.lastIndex(of: tenant)!
+            #expect(segment.rows(ofTenant: tenant) == first..<(last + 1))
+        }
+        #expect(segment.rows(ofTenant: 1).isEmpty)
+        #expect(segment.rows(ofTenant: .min).isEmpty)
+        #expect(segment.rows(ofTenant: .max).isEmpty)
+    }
+}
+
+@Suite struct SegmentConcurrencyTests {
+    @Test func concurrentFirstAccessesDecodeTheSameValues() async throws {
+        var rng = SegRNG(seed: 31)
+        let count = 3 * 2048 + 5
+        let columns = SegFixture.columns(count, rng: &rng)
+        let segment = try Segment(bytes: try SegmentEncoder.encode(columns, schema: SegFixture.schema), schema: SegFixture.schema)
+        let results = try await withThrowingTaskGroup(of: (Int, [String?]).self) { group in
+            for task in 0..<16 {
+                group.addTask {
+                    let column = task % columns.count
+                    let decoded = try segment.decode(column: column, rows: 0..<count)
+                    return (column, (0..<count).map { SegCompare.value(decoded, $0) })
+                }
+            }
+            var all: [(Int, [String?])] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        for (column, values) in results {
+            #expect(values == (0..<count).map { SegCompare.value(columns[column], $0) }, "seed 31 column \(column)")
         }
     }
 }

@@ -1,0 +1,118 @@
+/// Turns a column into the 8-byte values the block encoder packs.
+///
+/// Integer-like values pass through; doubles become their bit patterns (so the integer
+/// encodings apply to them too: a constant, or a narrow frame when values share sign and
+/// exponent); string codes are remapped into a per-segment dictionary sorted byte-wise. Null
+/// rows take the previous non-null value (the first non-null one before it), which neither
+/// widens a frame nor breaks a run.
+enum ColumnPreparer {
+    struct Prepared {
+        var values: [Int64]
+        /// The segment dictionary of a string column, sorted by UTF-8 bytes.
+        var dictionary: [String]?
+    }
+
+    static func prepare(_ column: ColumnVector, type: ColumnType) -> Prepared {
+        var prepared: Prepared
+        switch column.values {
+        case .int64(let values):
+            prepared = Prepared(values: Array(values), dictionary: nil)
+        case .float64(let values):
+            prepared = Prepared(values: values.map { Int64(bitPattern: $0.bitPattern) }, dictionary: nil)
+        case .string(let codes, let dictionary):
+            prepared = remap(codes, dictionary: dictionary, validity: column.validity)
+        }
+        if let validity = column.validity { fillNulls(&prepared.values, validity: validity) }
+        return prepared
+    }
+
+    private static func fillNulls(_ values: inout [Int64], validity: ContiguousArray<Bool>) {
+        guard let firstValid = validity.firstIndex(of: true) else {
+            for index in values.indices { values[index] = 0 }
+            return
+        }
+        var previous = values[firstValid]
+        for index in values.indices {
+            if validity[index] { previous = values[index] } else { values[index] = previous }
+        }
+    }
+
+    private static func remap(_ codes: ContiguousArray<Int32>, dictionary: StringDictionary, validity: ContiguousArray<Bool>?)
+        -> Prepared
+    {
+        var used = Set<Int32>()
+        for (row, code) in codes.enumerated() where validity.map({ $0[row] }) ?? true { used.insert(code) }
+        let sorted = used.map { (string: dictionary.string(for: $0), code: $0) }
+            .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
+        var mapping = [Int32: Int32](minimumCapacity: sorted.count)
+        for (newCode, entry) in sorted.enumerated() { mapping[entry.code] = Int32(newCode) }
+        var values = [Int64](repeating: 0, count: codes.count)
+        var lastCode: Int32 = -1
+        var lastValue: Int64 = 0
+        for (row, code) in codes.enumerated() where validity.map({ $0[row] }) ?? true {
+            // Codes arrive in runs (rows are sorted by tenant and cluster key); skip the hash lookup within a run.
+            if code != lastCode {
+                lastCode = code
+                lastValue = Int64(mapping[code]!)
+            }
+            values[row] = lastValue
+        }
+        return Prepared(values: values, dictionary: sorted.map(\.string))
+    }
+}
+
+/// Writes the blocks of one column chunk and records their offsets and zone maps.
+struct ChunkWriter {
+    var bytes: [UInt8]
+    var descriptor: ChunkDescriptor
+
+    static func write(_ values: [Int64], validity: ContiguousArray<Bool>?, isFloat: Bool) -> ChunkWriter {
+        var sink = ByteSink(reservingCapacity: values.count * 2)
+        var offsets: [Int] = []
+        var zoneMaps: [ZoneMap] = []
+        var total = ZoneMap(rowCount: 0, nullCount: 0)
+        for blockStart in stride(from: 0, to: values.count, by: AnalyticsLimits.blockRowCount) {
+            let rows = blockStart..<min(values.count, blockStart + AnalyticsLimits.blockRowCount)
+            offsets.append(sink.count)
+            let zoneMap = unsafe values.withUnsafeBufferPointer { buffer in
+                // In bounds: `rows` lies inside `values`, and `validity` has as many rows.
+                unsafe validity.withUnsafeBufferPointerIfPresent { validityBuffer in
+                    unsafe ZoneMap.of(buffer.baseAddress!, validity: validityBuffer?.baseAddress, range: rows, isFloat: isFloat)
+                }
+            }
+            writeBlock(values[rows], validity: validity?[rows], zoneMap: zoneMap, isFloat: isFloat, to: &sink)
+            zoneMaps.append(zoneMap)
+            total = blockStart == 0 ? zoneMap : total.merged(with: zoneMap, isFloat: isFloat)
+        }
+        let descriptor = ChunkDescriptor(
+            offset: 0, storedByteCount: 0, rawByteCount: sink.count, compression: .none, checksum: 0, blockOffsets: offsets,
+            blockZoneMaps: zoneMaps, zoneMap: total)
+        return ChunkWriter(bytes: sink.bytes, descriptor: descriptor)
+    }
+
+    private static func writeBlock(
+        _ values: ArraySlice<Int64>, validity: ArraySlice<Bool>?, zoneMap: ZoneMap, isFloat: Bool, to sink: inout ByteSink
+    ) {
+        if zoneMap.isAllNull {
+            sink.appendHeader(.constant, flags: BlockFormat.allNullFlag)
+            return
+        }
+        let plan = IntegerBlockPlan(values)
+        let decimal = isFloat ? DecimalPlan(values, validity: validity) : nil
+        let useDecimal = decimal.map { $0.byteCount < plan.byteCount } ?? false
+        let hasNulls = zoneMap.nullCount > 0
+        sink.appendHeader(useDecimal ? .decimal : plan.encoding, flags: hasNulls ? BlockFormat.hasValidityFlag : 0)
+        if hasNulls, let validity { sink.appendBitmap(validity) }
+        if useDecimal, let decimal { decimal.write(to: &sink) } else { plan.write(values, to: &sink) }
+    }
+}
+
+extension Optional where Wrapped == ContiguousArray<Bool> {
+    /// Calls `body` with the array's buffer, or nil when there is no array.
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Bool>?) -> R) -> R {
+        switch self {
+        case .some(let array): unsafe array.withUnsafeBufferPointer { unsafe body($0) }
+        case .none: body(nil)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import CColumnKernels
+import Testing
+
+@Suite struct ColumnKernelTests {
+    @Test func crc32cMatchesTheKnownVector() {
+        let bytes = Array("123456789".utf8)
+        #expect(cc_crc32c(0, bytes, bytes.count) == 0xE306_9283)
+        #expect(cc_crc32c_portable(0, bytes, bytes.count) == 0xE306_9283)
+    }
+
+    @Test func hardwareAndPortableCRC32CAgreeOnEveryLengthAndAlignment() {
+        var rng = SegRNG(seed: 99)
+        let bytes = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes.withUnsafeBytes { buffer in
+            for start in 0..<9 {
+                for count in Array(0..<80) + [255, 1024, 4000] {
+                    let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
+                    #expect(cc_crc32c(0, slice.baseAddress, count) == cc_crc32c_portable(0, slice.baseAddress, count),
+                        "seed 99 start \(start) count \(count)")
+                }
+            }
+            // Continuation: crc(a ++ b) == crc(b, continuing from crc(a)).
+            let whole = cc_crc32c(0, buffer.baseAddress, 3000)
+            let first = cc_crc32c(0, buffer.baseAddress, 1234)
+            #expect(cc_crc32c(first, buffer.baseAddress! + 1234, 3000 - 1234) == whole)
+        }
+    }
+
+    @Test func specialisedUnpackEqualsTheReferenceForEveryWidth() {
+        var rng = SegRNG(seed: 1234)
+        for width in 0...64 {
+            for count in [0, 1, 2, 63, 64, 65, 127, 128, 129, 2047, 2048] {
+                let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+                let values = (0..<count).map { _ in rng.next() & mask }
+                var words = [UInt64](repeating: 0xFFFF, count: cc_packed_word_count(count, UInt32(width)))
+                cc_pack(values, count, UInt32(width), &words)
+                let base = Int64(bitPattern: rng.next())
+                var fast = [Int64](repeating: 0, count: count)
+                var reference = [Int64](repeating: 1, count: count)
+                cc_unpack(words, count, UInt32(width), base, &fast)
+                cc_unpack_reference(words, count, UInt32(width), base, &reference)
+                #expect(fast == reference, "seed 1234 width \(width) count \(count)")
+                #expect(fast == values.map { Int64(bitPattern: UInt64(bitPattern: base) &+ $0) }, "seed 1234 width \(width) count \(count)")
+            }
+        }
+    }
+
+    @Test func deltaUnpackIsAWrappingPrefixSum() {
+        let values: [Int64] = [.max, .min, 0, -5, 7, .max]
+        let deltas = zip(values.dropFirst(), values).map { $0 &- $1 }
+        let base = deltas.min()!
+        let packed = deltas.map { UInt64(bitPattern: $0 &- base) }
+        var words = [UInt64](repeating: 0, count: cc_packed_word_count(packed.count, 64))
+        cc_pack(packed, packed.count, 64, &words)
+        var out = [Int64](repeating: 0, count: values.count)
+        cc_unpack_delta(words, values.count, 64, values[0], base, &out)
+        #expect(out == values)
+    }
+}
