@@ -73,6 +73,23 @@ enum SegmentLayout {
             firstMin = low
             firstBits = span == 0 ? 0 : 64 - span.leadingZeroBitCount
         }
+        // Fast path: tenant, first cluster column and row index packed into one UInt64 and sorted as
+        // plain integers (ties on the first cluster column keep input order, usually time order).
+        let rowBits = rows.count <= 1 ? 1 : 64 - UInt64(rows.count - 1).leadingZeroBitCount
+        if tenantBits + firstBits + rowBits <= 64 {
+            var packed = [UInt64]()
+            packed.reserveCapacity(rows.count)
+            for (position, row) in rows.enumerated() {
+                let index = Int(row)
+                var key = UInt64(bitPattern: tenants[index] &- tenantMin)
+                if let first { key = key << UInt64(firstBits) | UInt64(bitPattern: first[index] &- firstMin) }
+                packed.append(key << UInt64(rowBits) | UInt64(position))
+            }
+            packed.sort()
+            let mask: UInt64 = rowBits == 64 ? ~0 : (1 << UInt64(rowBits)) - 1
+            let order = ContiguousArray(packed.map { rows[Int($0 & mask)] })
+            return columns.map { $0.gathering(order) }
+        }
         let packs = first != nil && tenantBits + firstBits <= 63
         var keys = [Key]()
         keys.reserveCapacity(rows.count)
