@@ -16,6 +16,9 @@ public struct QueryEngine: Sendable {
     public let catalog: any TableCatalog
     public let threadCount: Int
 
+    /// Scans estimated below this many rows run on one thread.
+    static let parallelRowCountMin = 200_000
+
     public init(catalog: any TableCatalog, threadCount: Int = 2) {
         self.catalog = catalog
         self.threadCount = max(1, threadCount)
@@ -63,7 +66,9 @@ public struct QueryEngine: Sendable {
         _ units: [any ScanUnit], request: ScanRequest, query: BoundQuery, evaluator: Evaluator, makeState: () -> State,
         consume: @escaping (inout State, EvaluationInput) throws(CortexError) -> Void
     ) throws(CortexError) -> [State] {
-        let threads = min(threadCount, max(units.count, 1))
+        // Small scans stay on the calling thread: waking a second thread costs more than it saves.
+        let estimatedRows = units.reduce(0) { $0 + $1.rowCountEstimate }
+        let threads = estimatedRows < Self.parallelRowCountMin ? 1 : min(threadCount, max(units.count, 1))
         let next = Mutex(0)
         let failure = Mutex<CortexError?>(nil)
         var states = (0..<threads).map { _ in makeState() }
