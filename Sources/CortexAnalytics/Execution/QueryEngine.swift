@@ -17,11 +17,12 @@ public struct QueryEngine: Sendable {
     public let threadCount: Int
 
     /// Scans estimated below this many rows run on one thread.
-    static let parallelRowCountMin = 200_000
+    public let parallelRowCountMin: Int
 
-    public init(catalog: any TableCatalog, threadCount: Int = 2) {
+    public init(catalog: any TableCatalog, threadCount: Int = 2, parallelRowCountMin: Int = 200_000) {
         self.catalog = catalog
         self.threadCount = max(1, threadCount)
+        self.parallelRowCountMin = parallelRowCountMin
     }
 
     /// Parses and runs `sql`.
@@ -68,7 +69,7 @@ public struct QueryEngine: Sendable {
     ) throws(CortexError) -> [State] {
         // Small scans stay on the calling thread: waking a second thread costs more than it saves.
         let estimatedRows = units.reduce(0) { $0 + $1.rowCountEstimate }
-        let threads = estimatedRows < Self.parallelRowCountMin ? 1 : min(threadCount, max(units.count, 1))
+        let threads = estimatedRows < parallelRowCountMin ? 1 : min(threadCount, max(units.count, 1))
         let next = Mutex(0)
         let failure = Mutex<CortexError?>(nil)
         var states = (0..<threads).map { _ in makeState() }
