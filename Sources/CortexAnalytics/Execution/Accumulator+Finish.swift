@@ -37,9 +37,30 @@ extension Accumulator {
 
     private func sums(double: Bool) -> [Double] { double ? doubleSumsValue : integerSums().map(Double.init) }
 
-    /// The nearest-rank quantile (DuckDB's quantile_disc): the value at index ⌈q·n⌉ − 1 (at least 0) of the sorted values.
+    /// The nearest-rank quantile (DuckDB's quantile_disc): the value at index ⌈q·n⌉ − 1 (at least 0) of
+    /// the sorted values. q is taken as the decimal the query wrote (DuckDB reads it as a DECIMAL), so
+    /// ⌈0.07 · 100⌉ is 7 exactly, not 8 as 0.07 · 100.0 = 7.000000000000001 would give.
     static func discreteIndex(fraction: Double, count: Int) -> Int {
-        max(Int((fraction * Double(count)).rounded(.up)) - 1, 0)
+        if let (numerator, denominator) = decimalFraction(fraction) {
+            let (high, low) = numerator.multipliedFullWidth(by: UInt64(count))
+            if high == 0 {
+                let (quotient, remainder) = low.quotientAndRemainder(dividingBy: denominator)
+                return max(Int(quotient) + (remainder > 0 ? 1 : 0) - 1, 0)
+            }
+        }
+        return max(Int((fraction * Double(count)).rounded(.up)) - 1, 0)
+    }
+
+    /// `value` (in 0…1) as numerator / 10^k from its shortest decimal spelling, when it has one.
+    static func decimalFraction(_ value: Double) -> (UInt64, UInt64)? {
+        guard value >= 0, value <= 1 else { return nil }
+        let text = String(value)
+        guard !text.contains("e"), let point = text.firstIndex(of: ".") else { return nil }
+        let whole = text[..<point], fraction = text[text.index(after: point)...]
+        guard fraction.count <= 18, let digits = UInt64(whole + fraction) else { return nil }
+        var denominator: UInt64 = 1
+        for _ in 0..<fraction.count { denominator *= 10 }
+        return (digits, denominator)
     }
 
     private mutating func quantiles(groupCount: Int) -> ColumnVector {

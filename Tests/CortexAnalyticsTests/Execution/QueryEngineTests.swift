@@ -203,6 +203,16 @@ final class ExecutionFixture {
         #expect(rows == [[.int(nearestRank(0.5)), .int(nearestRank(0.95)), .int(nearestRank(0.01)), .double(interpolated(0.33)), .double(interpolated(0.5))]])
     }
 
+    @Test func quantileFractionsAreReadAsTheDecimalsWritten() {
+        // DuckDB: quantile_disc(x, 0.07) over 0..99 is 6 (the 7th value); 0.07 * 100.0 is 7.000000000000001 in binary.
+        #expect(Accumulator.discreteIndex(fraction: 0.07, count: 100) == 6)
+        #expect(Accumulator.discreteIndex(fraction: 0.5, count: 4) == 1)
+        #expect(Accumulator.discreteIndex(fraction: 0.95, count: 10) == 9)
+        #expect(Accumulator.discreteIndex(fraction: 0.0, count: 10) == 0)
+        #expect(Accumulator.discreteIndex(fraction: 1.0, count: 10) == 9)
+        #expect(Accumulator.discreteIndex(fraction: 0.33, count: 7) == 2)
+    }
+
     @Test func approximateAggregatesStayWithinTheirDocumentedBounds() throws {
         let folder = TemporaryDirectory("analytics-approx")
         let store = try AnalyticsStore(folder: folder.path)
