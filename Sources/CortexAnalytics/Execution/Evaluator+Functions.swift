@@ -112,24 +112,19 @@ extension Evaluator {
             return makeStrings(count: count, validity: validity.contains(false) ? validity : nil) { chosen[$0] ?? "" }
         }
         if type == .double {
-            let converted = values.map(doubles)
-            var output = ContiguousArray<Double>(repeating: 0, count: count)
-            for row in 0..<count {
-                for (index, vector) in values.enumerated() where !vector.isNull(row) {
-                    let candidate = converted[index][row]
-                    if !validity[row] {
-                        output[row] = candidate
-                        validity[row] = true
-                        if function == .coalesce { break }
-                    } else if function == .least ? candidate < output[row] : candidate > output[row] {
-                        output[row] = candidate
-                    }
-                }
-            }
-            return ColumnVector(.float64(output), validity: validity.contains(false) ? validity : nil)
+            let (output, present) = pickNumbers(values.map(doubles), values, function: function, count: count)
+            return ColumnVector(.float64(output), validity: present.contains(false) ? present : nil)
         }
-        let converted = values.map(ints)
-        var output = ContiguousArray<Int64>(repeating: 0, count: count)
+        let (output, present) = pickNumbers(values.map(ints), values, function: function, count: count)
+        return ColumnVector(.int64(output), validity: present.contains(false) ? present : nil)
+    }
+
+    /// coalesce / least / greatest over numbers of one representation; returns values and validity.
+    private func pickNumbers<T: Comparable & ExpressibleByIntegerLiteral>(
+        _ converted: [ContiguousArray<T>], _ values: [ColumnVector], function: ScalarFunction, count: Int
+    ) -> (ContiguousArray<T>, ContiguousArray<Bool>) {
+        var output = ContiguousArray<T>(repeating: 0, count: count)
+        var validity = ContiguousArray<Bool>(repeating: false, count: count)
         for row in 0..<count {
             for (index, vector) in values.enumerated() where !vector.isNull(row) {
                 let candidate = converted[index][row]
@@ -142,6 +137,6 @@ extension Evaluator {
                 }
             }
         }
-        return ColumnVector(.int64(output), validity: validity.contains(false) ? validity : nil)
+        return (output, validity)
     }
 }

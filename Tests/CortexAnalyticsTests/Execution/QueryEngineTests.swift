@@ -169,6 +169,13 @@ final class ExecutionFixture {
         ])
     }
 
+    @Test func coalesceLeastAndGreatestSkipNulls() throws {
+        let fixture = try ExecutionFixture(seed: 1, rowCount: 1, sealed: false)
+        #expect(try fixture.query("SELECT least(3, 1, NULL), greatest(2.5, 7), coalesce(NULL, 4, 5), coalesce(NULL, NULL) FROM t") == [
+            [.int(1), .double(7), .int(4), .null]
+        ])
+    }
+
     @Test func emptyInputGivesOneAggregateRowAndNoGroups() throws {
         let fixture = try ExecutionFixture(seed: 1, rowCount: 10, sealed: false)
         #expect(try fixture.query("SELECT count(*), sum(a), avg(b), min(s) FROM t WHERE ts < 0") == [[.int(0), .null, .null, .null]])
