@@ -69,7 +69,8 @@ public final class AnalyticsTable: ScanSource, Sendable {
         self.schema = schema
         self.folder = folder
         self.options = options
-        dictionaries = schema.columns.map { $0.type == .string ? StringDictionary() : nil }
+        // Code 0 is always "" so a null row's placeholder code is valid in every vector the table delivers.
+        dictionaries = schema.columns.map { $0.type == .string ? StringDictionary([""]) : nil }
         try FileIO.createFolder(folder)
         lock = try FileIO.lockExclusively(folder + "/LOCK", what: "analytics table folder \(folder)")
         try FileIO.createFolder(folder + "/segments")

@@ -169,6 +169,23 @@ final class ExecutionFixture {
         ])
     }
 
+    @Test func aTextColumnThatIsAlwaysNullIsQueryable() throws {
+        let folder = TemporaryDirectory("analytics-nulls")
+        do {
+            let store = try AnalyticsStore(folder: folder.path)
+            let table = try store.createTable(ExecutionFixture.schema)
+            let rows = (0..<50).map { ["1", String($0), "NULL", "NULL", "NULL"] }
+            try table.bulkLoad(columns(rows, schema: ExecutionFixture.schema))
+        }
+        // Reopened: the only segment's dictionary for `s` is empty, and nothing else fills the table's.
+        let store = try AnalyticsStore(folder: folder.path)
+        for sql in ["SELECT count(*) FROM t WHERE s < 'x'", "SELECT count(*) FROM t WHERE s LIKE '%'"] {
+            #expect(try store.execute(sql: sql, scope: .platform, now: 0).rows == [[.int(0)]], "\(sql)")
+        }
+        #expect(try store.execute(sql: "SELECT s, count(*), min(s) FROM t GROUP BY s", scope: .platform, now: 0).rows == [[.null, .int(50), .null]])
+        #expect(try store.execute(sql: "SELECT upper(s) || 'x', coalesce(s, 'n') FROM t ORDER BY s LIMIT 1", scope: .platform, now: 0).rows == [[.null, .string("n")]])
+    }
+
     @Test func coalesceLeastAndGreatestSkipNulls() throws {
         let fixture = try ExecutionFixture(seed: 1, rowCount: 1, sealed: false)
         #expect(try fixture.query("SELECT least(3, 1, NULL), greatest(2.5, 7), coalesce(NULL, 4, 5), coalesce(NULL, NULL) FROM t") == [
