@@ -53,7 +53,8 @@ public struct SnapshotRestorer {
             try? removeTree(staging)
             throw error
         }
-        for entry in existing { try removeTree(dataFolder + "/" + entry) }
+        // Snapshots do not carry the analytics store yet (docs/backups.md): keep it rather than lose it.
+        for entry in existing where entry != "analytics" { try removeTree(dataFolder + "/" + entry) }
         try createFolder(staging + "/tenants")
         try move(staging + "/system", to: dataFolder + "/system")
         try move(staging + "/tenants", to: dataFolder + "/tenants")
