@@ -70,7 +70,7 @@ final class GroupCommitter: Sendable {
 
     private func drain() {
         while true {
-            let batch: [Request] = queue.withLock { queue in
+            var batch: [Request] = queue.withLock { queue in
                 let batch = queue.pending
                 queue.pending.removeAll()
                 if batch.isEmpty { queue.draining = false }
@@ -87,7 +87,12 @@ final class GroupCommitter: Sendable {
             } catch {
                 for request in batch { request.result = .failure(error) }
             }
-            for request in batch { request.done.signal() }
+            // Drop this thread's references before waking the callers: a request's `apply` holds its
+            // table, and a caller that closes the table right after `commit` returns must not find it
+            // still alive (and its folder still locked) because the drain is finishing.
+            let signals = batch.map(\.done)
+            batch.removeAll()
+            for signal in signals { signal.signal() }
         }
     }
 }
