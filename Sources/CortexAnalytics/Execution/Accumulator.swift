@@ -59,7 +59,7 @@ struct Accumulator {
     }
 
     /// Adds rows to their groups (`groups[row]`); `vector` is the evaluated argument.
-    mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?, position: SourcePosition?) throws(CortexError) {
+    mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?) throws(CortexError) {
         if spec.function == .countStar {
             unsafe counts.withUnsafeMutableBufferPointer { counts in
                 // In bounds: every group index is below the group count, which `grow` sized `counts` to.

@@ -86,7 +86,7 @@ struct Aggregator {
             let argument = try accumulators[index].spec.argument.map { (expression: BoundExpression) throws(CortexError) in
                 try evaluator.evaluate(expression, input)
             }
-            try accumulators[index].update(groups: groups, vector: argument, position: nil)
+            try accumulators[index].update(groups: groups, vector: argument)
         }
     }
 

@@ -29,12 +29,12 @@ extension AnalyticsTable {
     }
 
     /// Checks counts, kinds and NOT NULL columns; returns the row count.
-    func validate(_ columns: [ColumnVector]) throws(CortexError) -> Int {
+    func validate(_ columns: [ColumnVector], rowCountMax: Int = AnalyticsLimits.segmentRowCountMax) throws(CortexError) -> Int {
         guard columns.count == schema.columns.count else {
             throw .invalidInput("table \(schema.name) has \(schema.columns.count) columns; the batch has \(columns.count)")
         }
         let rowCount = columns[0].count
-        guard rowCount <= AnalyticsLimits.segmentRowCountMax else {
+        guard rowCount <= rowCountMax else {
             throw .tooLarge("a batch holds at most \(AnalyticsLimits.segmentRowCountMax) rows; this one has \(rowCount)")
         }
         for (column, vector) in zip(schema.columns, columns) {

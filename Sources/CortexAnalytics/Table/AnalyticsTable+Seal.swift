@@ -56,11 +56,13 @@ extension AnalyticsTable {
     }
 
     /// Writes rows straight into sealed segments, bypassing the append log
-    /// (the bulk loader): durable when this returns. Rows may come in any order.
+    /// (the bulk loader): durable when this returns. Rows may come in any order
+    /// and in any number (they are split by time partition); each value is
+    /// checked as ``append(_:)`` checks it.
     ///
     /// - Throws: as ``append(_:)`` for bad batches; nothing is published on failure.
     public func bulkLoad(_ columns: [ColumnVector]) throws(CortexError) {
-        let rowCount = try validateBulk(columns)
+        let rowCount = try validate(columns, rowCountMax: .max)
         if rowCount == 0 { return }
         let recoded = recode(columns)
         try publishing.withLock { _ throws(CortexError) in
@@ -70,20 +72,6 @@ extension AnalyticsTable {
         }
     }
 
-    private func validateBulk(_ columns: [ColumnVector]) throws(CortexError) -> Int {
-        guard let first = columns.first, first.count > AnalyticsLimits.segmentRowCountMax else { return try validate(columns) }
-        // Larger bulk batches are fine: they are split into partitions; validate the pieces' shape only.
-        var head = columns
-        for index in head.indices { head[index] = head[index].slicing(0..<1) }
-        _ = try validate(head)
-        for (column, vector) in zip(schema.columns, columns) where vector.count != first.count {
-            throw .invalidInput("column \(column.name) has \(vector.count) rows; the batch has \(first.count)")
-        }
-        for (column, vector) in zip(schema.columns, columns) where !column.isNullable && vector.nullCount > 0 {
-            throw .invalidInput("column \(column.name) is NOT NULL; the batch has \(vector.nullCount) nulls in it")
-        }
-        return first.count
-    }
 
     /// Partitions rows by time (unless `partitioned` is false: one segment, as
     /// merges want), sorts each partition by (tenant, cluster columns), encodes

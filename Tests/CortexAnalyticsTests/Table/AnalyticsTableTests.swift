@@ -186,6 +186,23 @@ import Testing
         #expect(table.rowCount == 0)
     }
 
+    @Test func bulkLoadsLargerThanASegmentCheckEveryValue() throws {
+        let folder = TemporaryDirectory("analytics-table")
+        let table = try AnalyticsTable(folder: folder.path, schema: schema, options: options())
+        let count = AnalyticsLimits.segmentRowCountMax + 1
+        var rows = ContiguousArray((0..<count).map { Int64($0 % 1000) })
+        rows[count - 1] = 1 << 40
+        let dictionary = StringDictionary([""])
+        let batch = [
+            ColumnVector(.int64(ContiguousArray(repeating: 1, count: count))),
+            ColumnVector(.int64(ContiguousArray((0..<count).map { Int64($0) }))),
+            ColumnVector(.int64(ContiguousArray(repeating: 7, count: count))), ColumnVector(.int64(rows)),
+            ColumnVector(.string(ContiguousArray(repeating: 0, count: count), dictionary)),
+        ]
+        #expect(throws: CortexError.invalidInput("column row is int32; 1099511627776 is out of range")) { try table.bulkLoad(batch) }
+        #expect(table.rowCount == 0)
+    }
+
     @Test func aFlippedByteInASegmentIsReportedNotRead() throws {
         let folder = TemporaryDirectory("analytics-table")
         do {
