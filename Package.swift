@@ -71,6 +71,10 @@ let package = Package(
         .target(name: "CColumnKernels", path: "Sources/CColumnKernels"),
         // Columnar conversation analytics: schemas, encodings, segments, append log, SQL, execution.
         .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd", "CColumnKernels"], swiftSettings: engineSettings),
+        // Element-wise kernels of the BERT encoder (GELU, layer norm, softmax): AVX-512 with a scalar twin.
+        .target(name: "CEmbedKernels", path: "Sources/CEmbedKernels"),
+        // Text embeddings on the CPU: safetensors, WordPiece tokenizer, BERT encoder on OpenBLAS, providers.
+        .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
         .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).
@@ -157,6 +161,9 @@ let package = Package(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexAnalyticsTests", dependencies: ["CortexAnalytics", "CortexCore", "CColumnKernels", "CortexTesting", "analytics-crash-writer"],
+            swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexEmbedTests", dependencies: ["CortexEmbed", "CortexCore", "CEmbedKernels", "CortexTesting"], exclude: ["Fixtures"],
             swiftSettings: commonSettings),
         .testTarget(name: "VectorKernelTests", dependencies: ["CVectorKernels"], swiftSettings: commonSettings),
         .testTarget(

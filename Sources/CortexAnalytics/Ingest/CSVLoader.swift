@@ -85,38 +85,3 @@ public enum CSVLoader {
         return (0..<columnCount).map { column in ColumnVector.concatenating(pieces.map { $0[column] }) }
     }
 }
-
-/// A read-only memory map of a whole file.
-/// `@safe`: the mapping lives exactly as long as the object; readers must not keep `bytes` past it.
-@safe final class MappedFile {
-    let bytes: UnsafeRawBufferPointer
-    private let descriptor: Int32
-
-    init(path: String) throws(CortexError) {
-        let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unavailable("cannot open \(path): \(FileIO.describeErrno())") }
-        var info = stat()
-        guard unsafe fstat(descriptor, &info) == 0 else {
-            close(descriptor)
-            throw .unavailable("cannot stat \(path): \(FileIO.describeErrno())")
-        }
-        let size = Int(info.st_size)
-        if size == 0 {
-            unsafe bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-        } else {
-            let address = unsafe mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
-            guard let address = unsafe address, unsafe address != MAP_FAILED else {
-                close(descriptor)
-                throw .unavailable("cannot map \(path): \(FileIO.describeErrno())")
-            }
-            unsafe madvise(address, size, MADV_SEQUENTIAL)
-            unsafe bytes = unsafe UnsafeRawBufferPointer(start: address, count: size)
-        }
-        self.descriptor = descriptor
-    }
-
-    deinit {
-        if let base = unsafe bytes.baseAddress { unsafe munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
-        close(descriptor)
-    }
-}
