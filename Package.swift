@@ -122,7 +122,7 @@ let package = Package(
             name: "cortex",
             dependencies: [
                 "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexAnalytics", "CortexApp", "CortexClient", "CortexWire",
-                "CortexSnapshot",
+                "CortexSnapshot", "CortexEmbed",
                 "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,7 @@ struct CortexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cortex",
         abstract: "Administer Cortex data folders.",
-        subcommands: [AdminCommand.self, LoadCommand.self, BenchCommand.self, SnapshotCommand.self, RestoreCommand.self])
+        subcommands: [AdminCommand.self, LoadCommand.self, EmbedCommand.self, BenchCommand.self, SnapshotCommand.self, RestoreCommand.self])
 
     /// Storage logs only what a user must see (warnings and worse) on standard error.
     static func main() async {
