@@ -41,6 +41,7 @@ public enum ServerRuntime {
         let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: keys, pool: httpPool))
         let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
         CollectionRoutes(work: work).register(on: api)
+        ChromaRoutes(work: work, keys: keys, pool: httpPool).register(on: router)
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,
