@@ -78,51 +78,61 @@ extension ChromaRoutes {
         let base = "tenants/{tenant}/databases/{database}/collections/{collection}"
         for mode in [ChromaRecordBatch.Mode.add, .upsert, .update] {
             api.post("\(base)/\(mode.rawValue)") { request, context in
-                let (chromaTenant, database) = try Self.names(context)
-                let id = try Self.collectionID(context)
-                let tenant = try context.tenant(forWrite: true)
+                let target = try CollectionTarget(context, write: true)
                 let batch = try await work.parse(request) { (data: Data) throws(CortexError) in try ChromaRecordBatch.parse(data, mode: mode) }
-                try await run(tenant) { service throws(CortexError) in
-                    try service.write(batch, to: try service.catalog.collection(tenant: chromaTenant, database: database, id: id))
-                }
+                try await on(target) { service, record throws(CortexError) in try service.write(batch, to: record) }
                 return jsonTextResponse("{}", status: mode == .add ? .created : .ok)
             }
         }
         api.get("\(base)/count") { _, context in
-            let (chromaTenant, database) = try Self.names(context)
-            let id = try Self.collectionID(context)
-            let count = try await run(try context.tenant(forWrite: false)) { service throws(CortexError) in
-                try service.count(try service.catalog.collection(tenant: chromaTenant, database: database, id: id))
-            }
+            let count = try await on(try CollectionTarget(context, write: false)) { service, record throws(CortexError) in try service.count(record) }
             return jsonTextResponse(String(count))
         }
         api.post("\(base)/get") { request, context in
-            let (chromaTenant, database) = try Self.names(context)
-            let id = try Self.collectionID(context)
-            let tenant = try context.tenant(forWrite: false)
+            let target = try CollectionTarget(context, write: false)
             let get = try await work.parse(request, ChromaReadRequests.get)
-            return jsonTextResponse(try await run(tenant) { service throws(CortexError) in
-                try service.get(get, from: try service.catalog.collection(tenant: chromaTenant, database: database, id: id))
+            return jsonTextResponse(try await on(target) { service, record throws(CortexError) in
+                try service.get(get, from: record)
             })
         }
         api.post("\(base)/query") { request, context in
-            let (chromaTenant, database) = try Self.names(context)
-            let id = try Self.collectionID(context)
-            let tenant = try context.tenant(forWrite: false)
+            let target = try CollectionTarget(context, write: false)
             let query = try await work.parse(request, ChromaReadRequests.query)
-            return jsonTextResponse(try await run(tenant) { service throws(CortexError) in
-                try service.query(query, in: try service.catalog.collection(tenant: chromaTenant, database: database, id: id))
+            return jsonTextResponse(try await on(target) { service, record throws(CortexError) in
+                try service.query(query, in: record)
             })
         }
         api.post("\(base)/delete") { request, context in
-            let (chromaTenant, database) = try Self.names(context)
-            let id = try Self.collectionID(context)
-            let tenant = try context.tenant(forWrite: true)
+            let target = try CollectionTarget(context, write: true)
             let deletion = try await work.parse(request, ChromaReadRequests.delete)
-            let deleted = try await run(tenant) { service throws(CortexError) in
-                try service.delete(deletion, from: try service.catalog.collection(tenant: chromaTenant, database: database, id: id))
+            let deleted = try await on(target) { service, record throws(CortexError) in
+                try service.delete(deletion, from: record)
             }
             return jsonTextResponse(#"{"deleted":\#(deleted)}"#)
+        }
+    }
+
+    /// The collection a record route acts on: the key's tenant (its scope checked before the body
+    /// is read) and the path's Chroma tenant, database and collection id.
+    struct CollectionTarget: Sendable {
+        let tenant: TenantID
+        let chromaTenant: String
+        let database: String
+        let id: String
+
+        init(_ context: CortexRequestContext, write: Bool) throws {
+            (chromaTenant, database) = try ChromaRoutes.names(context)
+            id = try ChromaRoutes.collectionID(context)
+            tenant = try context.tenant(forWrite: write)
+        }
+    }
+
+    /// Runs `operation` on the target collection (`notFound` when it is not in the key's tenant).
+    private func on<T: Sendable>(
+        _ target: CollectionTarget, _ operation: @escaping @Sendable (ChromaService, ChromaCollectionRecord) throws(CortexError) -> T
+    ) async throws -> T {
+        try await run(target.tenant) { service throws(CortexError) in
+            try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id))
         }
     }
 }
