@@ -156,6 +156,8 @@ let package = Package(
             name: "CortexSnapshotTests", dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting"],
             swiftSettings: commonSettings),
         .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
+        .testTarget(
+            name: "CortexServerTests", dependencies: ["CortexServer", "CortexVector", "CortexStorage", "CortexCore"], swiftSettings: commonSettings),
         .testTarget(name: "CortexWireTests", dependencies: ["CortexWire", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(
             name: "CortexFuzzTargetsTests", dependencies: ["CortexFuzzTargets"], exclude: ["Corpus"], swiftSettings: commonSettings),

@@ -37,8 +37,11 @@ public enum ServerRuntime {
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
-        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: try APIKeyStore(engine: engine), pool: httpPool))
-        CollectionRoutes(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax).register(on: api)
+        let keys = try APIKeyStore(engine: engine)
+        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: keys, pool: httpPool))
+        let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
+        CollectionRoutes(work: work).register(on: api)
+        ChromaRoutes(work: work, keys: keys, pool: httpPool).register(on: router)
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,

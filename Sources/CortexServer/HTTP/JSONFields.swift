@@ -85,7 +85,11 @@ struct JSONFields {
 
     /// A vector of float32 components; numbers beyond float32's range are refused (they would become infinity).
     func vector(_ key: String) throws(CortexError) -> [Float] {
-        let elements = try array(key)
+        try Self.vector(try array(key), name: name(key))
+    }
+
+    /// The float32 vector of a JSON array of numbers named `name` in errors.
+    static func vector(_ elements: [JSONValue], name: String) throws(CortexError) -> [Float] {
         var vector: [Float] = []
         vector.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
@@ -93,11 +97,11 @@ struct JSONFields {
             switch element {
             case .int(let value): double = Double(value)
             case .number(let value): double = value
-            default: throw .invalidInput("\(name(key))[\(index)] must be a number; got \(element.kindName)")
+            default: throw .invalidInput("\(name)[\(index)] must be a number; got \(element.kindName)")
             }
             let component = Float(double)
             guard component.isFinite else {
-                throw .invalidInput("\(name(key))[\(index)] is \(double), outside the float32 range (±\(Float.greatestFiniteMagnitude))")
+                throw .invalidInput("\(name)[\(index)] is \(double), outside the float32 range (±\(Float.greatestFiniteMagnitude))")
             }
             vector.append(component)
         }

@@ -15,7 +15,12 @@ public struct RecordFilter: Sendable, Equatable {
     public var isEmpty: Bool { metadata == nil && document == nil }
 
     func matches(_ record: StoredVectorRecord) -> Bool {
-        (metadata?.matches(record.metadata) ?? true) && (document?.matches(record.document) ?? true)
+        matches(metadata: record.metadata, document: record.document)
+    }
+
+    /// Whether a record with this metadata and document passes both filters (an absent filter passes everything).
+    public func matches(metadata recordMetadata: [String: MetadataValue]?, document recordDocument: String?) -> Bool {
+        (metadata?.matches(recordMetadata) ?? true) && (document?.matches(recordDocument) ?? true)
     }
 }
 

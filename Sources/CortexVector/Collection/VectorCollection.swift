@@ -60,7 +60,7 @@ public struct VectorCollection: Sendable {
         return vector.map { ($0 / largest) / length }
     }
 
-    private func validateID(_ id: String) throws(CortexError) {
+    func validateID(_ id: String) throws(CortexError) {
         let count = id.utf8.count
         guard count > 0 else { throw .invalidInput("record id is empty") }
         guard count <= VectorLimits.recordIDByteCountMax else {
@@ -91,7 +91,7 @@ public struct VectorCollection: Sendable {
     }
 
     /// Validates a batch; returns its vectors ready to store.
-    private func preparedBatch(_ batch: [VectorRecord]) throws(CortexError) -> [[Float]] {
+    func preparedBatch(_ batch: [VectorRecord]) throws(CortexError) -> [[Float]] {
         guard batch.count <= VectorLimits.batchCountMax else {
             throw .tooLarge("batch has \(batch.count) records; the limit is \(VectorLimits.batchCountMax)")
         }
@@ -106,7 +106,11 @@ public struct VectorCollection: Sendable {
         return vectors
     }
 
-    private func applyUpsert(_ batch: [VectorRecord], vectors: [[Float]], in transaction: inout WriteTransaction) throws(CortexError) -> UpsertSummary {
+    /// Writes a validated batch. With `keepingOrder`, a replaced record keeps its place in
+    /// insertion order (its sequence); otherwise it moves to the end, as a new record does.
+    func applyUpsert(
+        _ batch: [VectorRecord], vectors: [[Float]], keepingOrder: Bool = false, in transaction: inout WriteTransaction
+    ) throws(CortexError) -> UpsertSummary {
         let id = descriptor.id
         var state = try store.states.get(id, in: transaction) ?? GraphState()
         let table = try ChunkResolver.resolve(in: transaction, chunks: store.chunks, collectionID: id, layout: layout)
@@ -120,7 +124,9 @@ public struct VectorCollection: Sendable {
         // One inserter (and one scratch space) for the whole batch; the state travels with it.
         var inserter = try makeInserter(graph: graph, state: state, in: transaction)
         for (record, vector) in zip(batch, vectors) {
+            var keptSequence: UInt64?
             if let oldSlot = try store.ids.get(KeyPair(id, record.id), in: transaction) {
+                if keepingOrder { keptSequence = try store.records.get(KeyPair(id, oldSlot), in: transaction)?.sequence }
                 try removeRecord(slot: oldSlot, inserter: &inserter, in: &transaction)
                 summary.updated += 1
             } else {
@@ -129,8 +135,13 @@ public struct VectorCollection: Sendable {
             let free = try store.freeSlots.first(in: transaction, range: .from(KeyPair(id, 0), through: KeyPair(id, UInt32.max)))?.key
             if let free { try store.freeSlots.delete(free, in: &transaction) }
             let slot = unsafe vector.withUnsafeBufferPointer { unsafe inserter.insert($0.baseAddress!, reusing: free?.second) }
-            let sequence = inserter.state.nextSequence
-            inserter.state.nextSequence += 1
+            let sequence: UInt64
+            if let keptSequence {
+                sequence = keptSequence
+            } else {
+                sequence = inserter.state.nextSequence
+                inserter.state.nextSequence += 1
+            }
             try store.ids.put(slot, for: KeyPair(id, record.id), in: &transaction)
             try store.records.put(
                 StoredVectorRecord(id: record.id, sequence: sequence, metadata: record.metadata, document: record.document),

@@ -4,8 +4,6 @@ import CortexStorage
 import CortexVector
 import Foundation
 import Hummingbird
-import NIOCore
-import NIOPosix
 
 /// `/api/v1/collections…`: the vector API of the caller's tenant (docs/openapi.yaml).
 ///
@@ -14,10 +12,7 @@ import NIOPosix
 /// Storage work runs on `pool` (LMDB transactions block), the same semantics
 /// as the wire protocol's dispatcher.
 struct CollectionRoutes: Sendable {
-    let engine: StorageEngine
-    let pool: NIOThreadPool
-    /// Largest request body accepted (`server.http_body_max_bytes`).
-    let bodyByteCountMax: Int
+    let work: TenantWork
 
     func register(on group: RouterGroup<CortexRequestContext>) {
         group.post("collections") { request, context in
@@ -135,31 +130,12 @@ struct CollectionRoutes: Sendable {
     private func run<T: Sendable>(
         _ tenant: TenantID, _ body: @escaping @Sendable (VectorStore) throws(CortexError) -> T
     ) async throws -> T {
-        let engine = self.engine
-        return try await pool.runIfActive {
-            try engine.withTenantSync(tenant) { (environment: CortexStorage.Environment) throws(CortexError) -> T in
-                try body(try VectorStore(environment: environment))
-            }
+        try await work.run(tenant) { (environment: CortexStorage.Environment) throws(CortexError) -> T in
+            try body(try VectorStore(environment: environment))
         }
     }
 
-    /// Reads the body and parses it on the pool: a body of many megabytes takes a while to parse,
-    /// and the cooperative pool (two threads on a small machine) must stay free for other requests.
     private func parse<T: Sendable>(_ request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> T) async throws -> T {
-        let data = try await body(of: request)
-        return try await pool.runIfActive { try parser(data) }
-    }
-
-    /// The request body, at most `bodyByteCountMax` bytes; `.tooLarge` (413) naming the limit otherwise.
-    private func body(of request: Request) async throws -> Data {
-        let limit = bodyByteCountMax
-        let tooLarge = CortexError.tooLarge("the request body exceeds the limit of \(limit) bytes (server.http_body_max_bytes)")
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
+        try await work.parse(request, parser)
     }
 }

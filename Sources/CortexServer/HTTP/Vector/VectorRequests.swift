@@ -120,13 +120,14 @@ enum VectorRequests {
         }
     }
 
-    /// `filter` (metadata) and `where_document` combined; nil when both are absent.
-    private static func filter(_ fields: JSONFields) throws(CortexError) -> RecordFilter? {
-        let metadata = try fields.optional("filter").map { (json: JSONValue) throws(CortexError) in
+    /// The metadata filter (field `metadataKey`: `filter` here, `where` in Chroma's API) and
+    /// `where_document` combined; nil when both are absent.
+    static func filter(_ fields: JSONFields, metadataKey: String = "filter") throws(CortexError) -> RecordFilter? {
+        let metadata = try fields.optional(metadataKey).map { (json: JSONValue) throws(CortexError) in
             do throws(CortexError) {
                 return try MetadataFilter.parse(json)
             } catch {
-                throw CortexError(error.code, "filter: \(error.message)")
+                throw CortexError(error.code, "\(metadataKey): \(error.message)")
             }
         }
         let document = try fields.optional("where_document").map { (json: JSONValue) throws(CortexError) in

@@ -59,9 +59,7 @@ enum VectorResponses {
 
         init(_ record: VectorRecord, distance: Float?, include: RecordInclude) {
             id = record.id
-            // Finite components can still give an infinite squared distance (3e38 apart); JSON has no
-            // infinity, so such a distance is reported as the largest float32, which keeps the order.
-            self.distance = distance.map { $0.isFinite ? $0 : ($0 > 0 ? Float.greatestFiniteMagnitude : -Float.greatestFiniteMagnitude) }
+            self.distance = distance.map(VectorResponses.finite)
             metadata = include.metadata ? record.metadata : nil
             document = include.document ? record.document : nil
             vector = include.vector ? record.vector : nil
@@ -72,18 +70,25 @@ enum VectorResponses {
         /// because every value here is finite (stored vectors are checked; distances are clamped above).
         func write(to text: inout String) {
             var fields: [String] = []
-            if let distance { fields.append(#""distance":"# + Self.number(distance)) }
+            if let distance { fields.append(#""distance":"# + VectorResponses.number(distance)) }
             if let document { fields.append(#""document":"# + JSONValue.string(document).serialized()) }
             fields.append(#""id":"# + JSONValue.string(id).serialized())
             if let metadata { fields.append(#""metadata":"# + MetadataValue.jsonText(metadata)) }
-            if let vector { fields.append(#""vector":["# + vector.map(Self.number).joined(separator: ",") + "]") }
+            if let vector { fields.append(#""vector":["# + vector.map(VectorResponses.number).joined(separator: ",") + "]") }
             text += "{" + fields.joined(separator: ",") + "}"
         }
+    }
 
-        private static func number(_ value: Float) -> String {
-            assert(value.isFinite, "JSON numbers are finite")
-            return value.description
-        }
+    /// A finite float as a JSON number, in Swift's shortest round-trip form (`0.5`, `1e-05`, `3.4028235e+38`).
+    static func number(_ value: Float) -> String {
+        assert(value.isFinite, "JSON numbers are finite")
+        return value.description
+    }
+
+    /// `value`, with infinities clamped to ±the largest float32. Finite components can still give an
+    /// infinite squared distance (3e38 apart); JSON has no infinity, and clamping keeps the order.
+    static func finite(_ value: Float) -> Float {
+        value.isFinite ? value : (value > 0 ? Float.greatestFiniteMagnitude : -Float.greatestFiniteMagnitude)
     }
 
     /// `{"<field>":[record, …]}` as JSON text.

@@ -1,0 +1,48 @@
+import CortexCore
+import CortexStorage
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// How routes do a tenant's storage work: LMDB transactions block, so they run on the HTTP
+/// thread pool, never on the cooperative pool; request bodies are read up to a limit and
+/// parsed there too.
+struct TenantWork: Sendable {
+    let engine: StorageEngine
+    let pool: NIOThreadPool
+    /// Largest request body accepted (`server.http_body_max_bytes`).
+    let bodyByteCountMax: Int
+
+    /// Runs `body` with the tenant's environment on the blocking pool.
+    func run<T: Sendable>(
+        _ tenant: TenantID, _ body: @escaping @Sendable (CortexStorage.Environment) throws(CortexError) -> T
+    ) async throws -> T {
+        let engine = self.engine
+        return try await pool.runIfActive {
+            try engine.withTenantSync(tenant) { (environment: CortexStorage.Environment) throws(CortexError) -> T in
+                try body(environment)
+            }
+        }
+    }
+
+    /// Reads the body and parses it on the pool: a body of many megabytes takes a while to parse,
+    /// and the cooperative pool (two threads on a small machine) must stay free for other requests.
+    func parse<T: Sendable>(_ request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> T) async throws -> T {
+        let data = try await body(of: request)
+        return try await pool.runIfActive { try parser(data) }
+    }
+
+    /// The request body, at most `bodyByteCountMax` bytes; `.tooLarge` (413) naming the limit otherwise.
+    func body(of request: Request) async throws -> Data {
+        let limit = bodyByteCountMax
+        let tooLarge = CortexError.tooLarge("the request body exceeds the limit of \(limit) bytes (server.http_body_max_bytes)")
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+    }
+}
