@@ -40,7 +40,9 @@ public enum ServerRuntime {
         let keys = try APIKeyStore(engine: engine)
         let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: keys, pool: httpPool))
         let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
-        CollectionRoutes(work: work).register(on: api)
+        let embedder = TextEmbedder(provider: try EmbeddingProviders.make(settings.embedding, logger: logger))
+        CollectionRoutes(work: work, embedder: embedder).register(on: api)
+        EmbeddingRoutes(embedder: embedder, work: work, keys: keys, pool: httpPool).register(on: router)
         ChromaRoutes(work: work, keys: keys, pool: httpPool).register(on: router)
 
         let wire = try await WireListener.bind(

@@ -28,10 +28,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var metricsBearerToken: String?
     /// How often idle tenant environments are closed.
     public var idleSweepInterval: Duration
+    /// Which embedding provider the server runs (docs/embeddings.md).
+    public var embedding: EmbeddingSettings
 
     public init(
         host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,
-        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration
+        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration, embedding: EmbeddingSettings = .init()
     ) {
         self.host = host
         self.httpPort = httpPort
@@ -44,5 +46,32 @@ public struct ServerSettings: Sendable, Equatable {
         self.logFormat = logFormat
         self.metricsBearerToken = metricsBearerToken
         self.idleSweepInterval = idleSweepInterval
+        self.embedding = embedding
+    }
+}
+
+/// The `embed.*` settings.
+public struct EmbeddingSettings: Sendable, Equatable {
+    public enum Provider: String, Sendable, CaseIterable {
+        /// The local model (all-MiniLM-L6-v2 unless `embed.model_dir` says otherwise); the hashing
+        /// fallback, announced in the log, when no model is installed.
+        case local
+        /// Feature hashing only (tests, or machines that should not load a model).
+        case hashing
+    }
+
+    public var provider: Provider
+    /// The model folder; nil: `$CORTEX_MODELS_DIR/all-MiniLM-L6-v2`, else `models/` (see `ModelLocator`).
+    public var modelDirectory: String?
+    /// Encoder threads per request.
+    public var threadCount: Int
+    /// Requests that encode at once; more wait their turn.
+    public var concurrentRequestMax: Int
+
+    public init(provider: Provider = .local, modelDirectory: String? = nil, threadCount: Int = 1, concurrentRequestMax: Int = 2) {
+        self.provider = provider
+        self.modelDirectory = modelDirectory
+        self.threadCount = threadCount
+        self.concurrentRequestMax = concurrentRequestMax
     }
 }

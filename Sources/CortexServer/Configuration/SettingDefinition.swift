@@ -72,6 +72,10 @@ enum SettingCatalog {
         .init("storage.writer_threads", .int, default: .int(8), "Threads running write transactions for all environments."),
         .init("log.level", .string, default: .string("info"), "trace, debug, info, notice, warning, error or critical."),
         .init("log.format", .string, default: .string("text"), "text or json (one object per line)."),
+        .init("embed.provider", .string, default: .string("local"), "Embedding provider: local (the model in embed.model_dir; the hashing fallback, logged, when none is installed) or hashing."),
+        .init("embed.model_dir", .string, default: nil, "Model folder (config.json, vocab.txt, model.safetensors); unset: $CORTEX_MODELS_DIR/all-MiniLM-L6-v2, else models/all-MiniLM-L6-v2 (tools/setup fills it)."),
+        .init("embed.threads", .int, default: .int(1), "Encoder threads per embedding request (1-64)."),
+        .init("embed.concurrent_requests", .int, default: .int(2), "Embedding requests that run at once (1-64); more wait."),
         .init("metrics.bearer_token", .string, default: nil, secret: true, "If set, /metrics requires this bearer token."),
     ]
 

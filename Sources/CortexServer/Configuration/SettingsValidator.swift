@@ -31,7 +31,12 @@ struct SettingsValidator {
             logLevel: try choice("log.level", Logger.Level.init(rawValue:)),
             logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),
             metricsBearerToken: try optionalNonEmptyString("metrics.bearer_token"),
-            idleSweepInterval: .seconds(30))
+            idleSweepInterval: .seconds(30),
+            embedding: EmbeddingSettings(
+                provider: try choice("embed.provider", EmbeddingSettings.Provider.init(rawValue:)),
+                modelDirectory: try optionalNonEmptyString("embed.model_dir"),
+                threadCount: try int("embed.threads", in: 1...64),
+                concurrentRequestMax: try int("embed.concurrent_requests", in: 1...64)))
     }
 
     private func raw(_ key: String) -> (ConfigContent?, String) {

@@ -88,6 +88,11 @@ struct JSONFields {
         try Self.vector(try array(key), name: name(key))
     }
 
+    /// The vector at `key`, or nil when the key is absent.
+    func optionalVector(_ key: String) throws(CortexError) -> [Float]? {
+        try optionalArray(key).map { (elements: [JSONValue]) throws(CortexError) in try Self.vector(elements, name: name(key)) }
+    }
+
     /// The float32 vector of a JSON array of numbers named `name` in errors.
     static func vector(_ elements: [JSONValue], name: String) throws(CortexError) -> [Float] {
         var vector: [Float] = []

@@ -30,10 +30,14 @@ public struct CollectionConfiguration: Sendable, Equatable {
     /// When set, the search navigates on PQ codes once the collection has
     /// ``VectorLimits/pqTrainingCount`` vectors (it trains then), and re-ranks exactly.
     public var pqSubquantizers: Int?
+    /// The embedding model that turns this collection's texts into vectors (records and
+    /// queries may then carry text instead of a vector), or nil when callers send vectors.
+    /// The engine only stores the name; the server embeds.
+    public var embeddingModel: String?
 
     public init(
         name: String, dimension: Int, metric: Metric = .cosine, m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64,
-        quantization: VectorQuantization? = nil, pqSubquantizers: Int? = nil
+        quantization: VectorQuantization? = nil, pqSubquantizers: Int? = nil, embeddingModel: String? = nil
     ) {
         self.name = name
         self.dimension = dimension
@@ -43,6 +47,7 @@ public struct CollectionConfiguration: Sendable, Equatable {
         self.efSearch = efSearch
         self.quantization = quantization ?? .defaultFor(dimension: dimension)
         self.pqSubquantizers = pqSubquantizers
+        self.embeddingModel = embeddingModel
     }
 
     /// Checks every field against ``VectorLimits``; throws `.invalidInput` naming the field.
@@ -63,13 +68,19 @@ public struct CollectionConfiguration: Sendable, Equatable {
                 throw .invalidInput("pq_m must divide the dimension \(dimension); got \(pq)")
             }
         }
+        if let embeddingModel {
+            guard (1...VectorLimits.embeddingModelByteCountMax).contains(embeddingModel.utf8.count) else {
+                throw .invalidInput("embedding_model must be 1-\(VectorLimits.embeddingModelByteCountMax) bytes; got \(embeddingModel.utf8.count)")
+            }
+        }
     }
 }
 
 /// A collection's row in `vector.collections` (key = name).
+/// Version 2 appends the embedding model's name (empty: none); version 1 rows read as none.
 public struct CollectionDescriptor: VersionedRecord, Equatable {
     public static let recordName = "collection descriptor"
-    public static let recordVersion: UInt8 = 1
+    public static let recordVersion: UInt8 = 2
 
     /// Internal id: the first component of every key of the collection's data.
     public var id: UInt32
@@ -87,6 +98,7 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         writer.write(configuration.quantization.rawValue)
         writer.writeVarUInt(UInt64(configuration.pqSubquantizers ?? 0))
         writer.writeVarInt(createdAt)
+        writer.write(configuration.embeddingModel ?? "")
     }
 
     public static func decode(from reader: inout BinaryReader, version: UInt8) throws(CortexError) -> Self {
@@ -105,13 +117,15 @@ public struct CollectionDescriptor: VersionedRecord, Equatable {
         let pq = try reader.readVarUInt()
         guard pq <= dimension else { throw .corrupt("collection \(name): pq_m \(pq) > dimension \(dimension)") }
         let createdAt = try reader.readVarInt()
+        let embeddingModel = version >= 2 ? try reader.readString() : ""
         guard id <= UInt32.max, dimension <= VectorLimits.dimensionMax, m <= VectorLimits.mMax,
               efConstruction <= VectorLimits.efMax, efSearch <= VectorLimits.efMax else {
             throw .corrupt("collection \(name): descriptor fields out of range")
         }
         let configuration = CollectionConfiguration(
             name: name, dimension: Int(dimension), metric: metric, m: Int(m), efConstruction: Int(efConstruction), efSearch: Int(efSearch),
-            quantization: quantization, pqSubquantizers: pq == 0 ? nil : Int(pq))
+            quantization: quantization, pqSubquantizers: pq == 0 ? nil : Int(pq),
+            embeddingModel: embeddingModel.isEmpty ? nil : embeddingModel)
         return CollectionDescriptor(id: UInt32(id), configuration: configuration, createdAt: createdAt)
     }
 }
@@ -124,6 +138,7 @@ public enum VectorLimits {
     public static let kMax = 4096
     public static let collectionNameByteCountMax = 128
     public static let recordIDByteCountMax = 256
+    public static let embeddingModelByteCountMax = 128
     public static let batchCountMax = 100_000
     /// Vectors a PQ collection must hold before its quantizer is trained (16 per centroid).
     public static let pqTrainingCount = 4_096

@@ -13,11 +13,13 @@ import Hummingbird
 /// as the wire protocol's dispatcher.
 struct CollectionRoutes: Sendable {
     let work: TenantWork
+    /// Embeds the texts of collections that name an embedding model.
+    let embedder: TextEmbedder
 
     func register(on group: RouterGroup<CortexRequestContext>) {
         group.post("collections") { request, context in
             let tenant = try context.tenant(forWrite: true)
-            let configuration = try await parse(request, VectorRequests.configuration)
+            let configuration = try embedder.resolve(try await parse(request, VectorRequests.configuration))
             let created = try await run(tenant) { store throws(CortexError) in
                 VectorResponses.Collection(try store.create(configuration).descriptor, count: 0)
             }
@@ -58,18 +60,28 @@ struct CollectionRoutes: Sendable {
         group.post("collections/{name}/records") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: true)
-            let records = try await parse(request, VectorRequests.records)
+            var records = try await parse(request, VectorRequests.records)
+            if records.contains(where: { $0.vector.isEmpty }) {
+                let configuration = try await run(tenant) { store throws(CortexError) in try store.collection(named: name).descriptor.configuration }
+                records = try await embedder.complete(records, for: configuration)
+            }
+            let ready = records
             return jsonResponse(try await run(tenant) { store throws(CortexError) in
-                let summary = try store.collection(named: name).upsertSync(records)
+                let summary = try store.collection(named: name).upsertSync(ready)
                 return VectorResponses.Upserted(inserted: summary.inserted, updated: summary.updated)
             })
         }
         group.post("collections/{name}/query") { request, context in
             let name = try context.parameters.require("name")
             let tenant = try context.tenant(forWrite: false)
-            let query = try await parse(request, VectorRequests.query)
+            var query = try await parse(request, VectorRequests.query)
+            if let text = query.text {
+                let configuration = try await run(tenant) { store throws(CortexError) in try store.collection(named: name).descriptor.configuration }
+                query.vector = try await embedder.embed([text], for: configuration)[0]
+            }
+            let ready = query
             return jsonTextResponse(try await run(tenant) { store throws(CortexError) in
-                try Self.query(query, collection: try store.collection(named: name))
+                try Self.query(ready, collection: try store.collection(named: name))
             })
         }
         group.post("collections/{name}/get") { request, context in

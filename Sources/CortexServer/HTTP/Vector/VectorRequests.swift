@@ -29,19 +29,26 @@ struct RecordInclude: Equatable {
 /// the engine checks the rest (dimension, k, ef, ids) and names the value.
 enum VectorRequests {
     static func configuration(_ body: Data) throws(CortexError) -> CollectionConfiguration {
-        let fields = try JSONFields.body(body, allowed: ["name", "dimension", "metric", "m", "ef_construction", "ef_search", "pq_m"])
+        let fields = try JSONFields.body(
+            body, allowed: ["name", "dimension", "metric", "m", "ef_construction", "ef_search", "pq_m", "embedding_model"])
         let metricName = try fields.string("metric")
         guard let metric = Metric(rawValue: metricName) else {
             throw .invalidInput("metric must be l2, ip or cosine; got '\(metricName.prefix(64))'")
         }
+        let embeddingModel = try fields.optionalString("embedding_model")
+        // With an embedding model the dimension may be left to the server (the model's); 0 marks "not given".
+        let dimension = embeddingModel == nil ? try fields.int("dimension") : try fields.optionalInt("dimension") ?? 0
         let configuration = CollectionConfiguration(
-            name: try fields.string("name"), dimension: try fields.int("dimension"), metric: metric,
+            name: try fields.string("name"), dimension: dimension, metric: metric,
             m: try fields.optionalInt("m") ?? 16, efConstruction: try fields.optionalInt("ef_construction") ?? 200,
-            efSearch: try fields.optionalInt("ef_search") ?? 64, pqSubquantizers: try fields.optionalInt("pq_m"))
-        try configuration.validate()
+            efSearch: try fields.optionalInt("ef_search") ?? 64, pqSubquantizers: try fields.optionalInt("pq_m"),
+            embeddingModel: embeddingModel)
+        if embeddingModel == nil { try configuration.validate() }
         return configuration
     }
 
+    /// Records to upsert; a record without `vector` must have a `document` (the server embeds
+    /// it, when the collection names an embedding model) and comes back with an empty vector.
     static func records(_ body: Data) throws(CortexError) -> [VectorRecord] {
         let fields = try JSONFields.body(body, allowed: ["records"])
         let elements = try fields.array("records")
@@ -57,15 +64,20 @@ enum VectorRequests {
                     throw CortexError(error.code, "\(record.name("metadata")): \(error.message)")
                 }
             }
-            records.append(VectorRecord(
-                id: try record.string("id"), vector: try record.vector("vector"), metadata: metadata,
-                document: try record.optionalString("document")))
+            let document = try record.optionalString("document")
+            let vector = try record.optionalVector("vector")
+            guard vector != nil || document != nil else {
+                throw .invalidInput("\(record.name("vector")) is required (or a document, for a collection with an embedding model)")
+            }
+            records.append(VectorRecord(id: try record.string("id"), vector: vector ?? [], metadata: metadata, document: document))
         }
         return records
     }
 
     struct Query {
+        /// Empty when the query gave `text` instead (the server embeds it).
         var vector: [Float]
+        var text: String?
         var k: Int
         var ef: Int?
         var filter: RecordFilter?
@@ -73,9 +85,14 @@ enum VectorRequests {
     }
 
     static func query(_ body: Data) throws(CortexError) -> Query {
-        let fields = try JSONFields.body(body, allowed: ["vector", "k", "filter", "where_document", "ef", "include"])
+        let fields = try JSONFields.body(body, allowed: ["vector", "text", "k", "filter", "where_document", "ef", "include"])
+        let vector = try fields.optionalVector("vector")
+        let text = try fields.optionalString("text")
+        guard (vector == nil) != (text == nil) else {
+            throw .invalidInput("a query needs exactly one of vector and text (text: for a collection with an embedding model)")
+        }
         return Query(
-            vector: try fields.vector("vector"), k: try fields.int("k"), ef: try fields.optionalInt("ef"),
+            vector: vector ?? [], text: text, k: try fields.int("k"), ef: try fields.optionalInt("ef"),
             filter: try filter(fields), include: try RecordInclude.parse(fields))
     }
 

@@ -13,6 +13,8 @@ enum VectorResponses {
         let quantization: String
         /// Absent when the collection has no product quantizer.
         let pqM: Int?
+        /// Absent when callers send vectors themselves.
+        let embeddingModel: String?
         let count: Int
         /// Epoch milliseconds.
         let createdAt: Int64
@@ -27,6 +29,7 @@ enum VectorResponses {
             efSearch = configuration.efSearch
             quantization = configuration.quantization.rawValue
             pqM = configuration.pqSubquantizers
+            embeddingModel = configuration.embeddingModel
             self.count = count
             createdAt = descriptor.createdAt
         }
@@ -36,6 +39,7 @@ enum VectorResponses {
             case efConstruction = "ef_construction"
             case efSearch = "ef_search"
             case pqM = "pq_m"
+            case embeddingModel = "embedding_model"
             case createdAt = "created_at"
         }
     }
