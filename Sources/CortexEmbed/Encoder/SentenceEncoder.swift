@@ -31,10 +31,10 @@ public final class SentenceEncoder: Sendable {
     /// The files a model folder must hold.
     public static let requiredFiles = ["config.json", "vocab.txt", "model.safetensors"]
 
-    /// Loads the model in `directory`. `maxTokenCount` (default 256, the model's training
-    /// length) truncates longer texts. Throws `.unavailable` when a file is missing or
+    /// Loads the model in `directory`. `maxTokenCount` (default: 256, the length MiniLM was
+    /// trained on, or the model's positions when it has fewer) truncates longer texts. Throws `.unavailable` when a file is missing or
     /// unreadable, `.corrupt` when a file is damaged or the files do not belong together.
-    public init(directory: String, maxTokenCount: Int = 256) throws(CortexError) {
+    public init(directory: String, maxTokenCount: Int? = nil) throws(CortexError) {
         for name in Self.requiredFiles where !FileManager.default.fileExists(atPath: directory + "/" + name) {
             throw .unavailable("model folder \(directory) lacks \(name)")
         }
@@ -43,6 +43,7 @@ public final class SentenceEncoder: Sendable {
         guard vocabulary.tokens.count <= configuration.vocabularySize else {
             throw .corrupt("\(directory)/vocab.txt has \(vocabulary.tokens.count) tokens; config.json allows \(configuration.vocabularySize)")
         }
+        let maxTokenCount = maxTokenCount ?? min(256, configuration.positionCount)
         guard (2...configuration.positionCount).contains(maxTokenCount) else {
             throw .invalidInput("maxTokenCount \(maxTokenCount) is outside 2...\(configuration.positionCount) (the model's positions)")
         }
