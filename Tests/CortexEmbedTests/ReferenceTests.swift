@@ -1,4 +1,5 @@
 import CortexEmbed
+import Foundation
 import Testing
 
 /// The tokenizer and the encoder against the reference fixture, every text.
@@ -42,5 +43,34 @@ import Testing
             let alone = model.embed([text])[0]
             #expect(ModelFixture.cosine(alone, batch[index]) > 0.999999, "\(text)")
         }
+    }
+}
+
+/// Random texts over many Unicode blocks (control and private-use characters, combining marks,
+/// CJK, Hangul, emoji, special-token look-alikes, over-long words), tokenized by the reference
+/// tokenizer (Hugging Face `tokenizers`, through `transformers.AutoTokenizer` on the model folder).
+/// `CORTEX_TOKENIZER_FIXTURE` may name a larger file of the same form.
+@Suite struct TokenizerHeldOutTests {
+    struct Case: Decodable {
+        let text: String
+        let input_ids: [Int32]
+    }
+
+    @Test func tokenizerMatchesTheReferenceOnRandomUnicodeTexts() throws {
+        let model = try ModelFixture.model()
+        let path = ProcessInfo.processInfo.environment["CORTEX_TOKENIZER_FIXTURE"]
+            ?? ModelFixture.root + "/Tests/CortexEmbedTests/Fixtures/tokenizer-random.jsonl"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 500)
+        var mismatches: [String] = []
+        for line in lines {
+            let item = try JSONDecoder().decode(Case.self, from: Data(line.utf8))
+            let ids = model.tokenizer.encode(item.text)
+            if ids != item.input_ids, mismatches.count < 10 {
+                let scalars = item.text.unicodeScalars.map { String($0.value, radix: 16) }.joined(separator: " ")
+                mismatches.append("\(scalars.prefix(300))\n got \(ids.prefix(30))\n expected \(item.input_ids.prefix(30))")
+            }
+        }
+        #expect(mismatches.isEmpty, "texts tokenized differently (first 10):\n\(mismatches.joined(separator: "\n"))")
     }
 }
