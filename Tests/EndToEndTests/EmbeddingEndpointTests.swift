@@ -105,3 +105,46 @@ import Testing
         #expect(fine.status == 200)
     }
 }
+
+/// Without a model the server still embeds, with the hashing fallback, and says so in its log.
+@Suite struct EmbeddingFallbackTests {
+    @Test func serverWithoutAModelFallsBackToHashingAndLogsIt() async throws {
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey().key
+        let emptyModels = fixture.directory.child("no-model")
+        try FileManager.default.createDirectory(atPath: emptyModels, withIntermediateDirectories: true)
+        let server = try fixture.start(environment: ["CORTEX_EMBED_MODEL_DIR": emptyModels])
+        #expect(server.log.contains("no embedding model installed; using the hashing fallback"), "\(server.log.suffix(2_000))")
+        let client = TestHTTPClient(baseURL: server.baseURL)
+        let headers = ["Authorization": "Bearer \(key)", "Content-Type": "application/json"]
+        let reply = try await client.send("POST", "/v1/embeddings", body: Data(#"{"input":["refund policy","refund policy please"],"model":"cortex-hashing-384"}"#.utf8), headers: headers)
+        #expect(reply.status == 200, "\(reply.text.prefix(300))")
+        let data = try #require(try reply.json()["data"] as? [[String: Any]])
+        let vectors = data.compactMap { $0["embedding"] as? [Double] }
+        #expect(vectors.count == 2 && vectors.allSatisfy { $0.count == 384 })
+        let cosine = zip(vectors[0], vectors[1]).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(cosine > 0.5, "texts that share words are close under hashing (cosine \(cosine))")
+        let local = try await client.send("POST", "/v1/embeddings", body: Data(#"{"input":"x","model":"all-MiniLM-L6-v2"}"#.utf8), headers: headers)
+        #expect(local.status == 400 && local.text.contains("this server embeds with cortex-hashing-384"))
+    }
+
+    @Test func damagedModelStopsTheServerWithAClearMessage() throws {
+        let fixture = try WireFixture()
+        let model = fixture.directory.child("broken-model")
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        for name in ["config.json", "vocab.txt"] {
+            try FileManager.default.copyItem(atPath: EmbeddingEndpointTests.modelDirectory + "/" + name, toPath: model + "/" + name)
+        }
+        // The real model cut to its first 1,000 bytes: a download that stopped early.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: EmbeddingEndpointTests.modelDirectory + "/model.safetensors"))
+        try whole.prefix(1_000).write(to: URL(fileURLWithPath: model + "/model.safetensors"))
+        do {
+            _ = try fixture.start(environment: ["CORTEX_EMBED_MODEL_DIR": model])
+            Issue.record("the server started with a damaged model")
+        } catch ServerProcessError.exitedBeforeListening(let status, let output) {
+            #expect(status != 0)
+            #expect(output.contains("model.safetensors: header of"), "\(output.suffix(1_000))")
+            #expect(output.contains("runs past the end of the 1000-byte file (truncated?)"), "\(output.suffix(1_000))")
+        }
+    }
+}
