@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "CortexServer",
             dependencies: [
-                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire", "CortexEmbed",
+                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire", "CortexEmbed", "CortexAnalytics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

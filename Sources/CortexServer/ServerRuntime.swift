@@ -1,3 +1,4 @@
+import CortexAnalytics
 import CortexApp
 import CortexCore
 import CortexStorage
@@ -43,6 +44,9 @@ public enum ServerRuntime {
         let embedder = TextEmbedder(provider: try EmbeddingProviders.make(settings.embedding, logger: logger))
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
         EmbeddingRoutes(embedder: embedder, work: work, keys: keys, pool: httpPool).register(on: router)
+        // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock).
+        let analytics = try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics")
+        AnalyticsRoutes(store: analytics, numbers: try AnalyticsTenantNumbers(engine: engine), work: work).register(on: api)
         ChromaRoutes(work: work, keys: keys, pool: httpPool).register(on: router)
 
         let wire = try await WireListener.bind(
