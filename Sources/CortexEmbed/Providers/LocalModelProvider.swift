@@ -1,5 +1,5 @@
 public import CortexCore
-import Dispatch
+import Foundation
 
 /// The local model as an ``EmbeddingProvider``: requests run on a small dedicated queue pool
 /// (never on the cooperative pool), each on `threadCount` encoder threads.
@@ -11,8 +11,8 @@ public final class LocalModelProvider: EmbeddingProvider {
     public let modelName: String
     /// Encoder threads per request.
     public let threadCount: Int
-    private let queue: DispatchQueue
-    private let admission: DispatchSemaphore
+    /// Runs requests, `concurrentRequestMax` at a time; waiting requests hold no thread.
+    private let queue: OperationQueue
 
     /// `threadCount` encoder threads per request; at most `concurrentRequestMax` requests encode
     /// at once (more wait their turn, off the cooperative pool).
@@ -22,8 +22,9 @@ public final class LocalModelProvider: EmbeddingProvider {
         self.encoder = encoder
         self.modelName = modelName
         self.threadCount = threadCount
-        queue = DispatchQueue(label: "cortex.embed.local", attributes: .concurrent)
-        admission = DispatchSemaphore(value: concurrentRequestMax)
+        queue = OperationQueue()
+        queue.name = "cortex.embed.local"
+        queue.maxConcurrentOperationCount = concurrentRequestMax
     }
 
     public var dimension: Int { encoder.dimension }
@@ -36,11 +37,9 @@ public final class LocalModelProvider: EmbeddingProvider {
     public func embed(_ texts: [String]) async throws(CortexError) -> [[Float]] {
         try EmbeddingLimits.check(texts)
         if texts.isEmpty { return [] }
-        let encoder = self.encoder, threads = threadCount, admission = self.admission
+        let encoder = self.encoder, threads = threadCount
         return await withCheckedContinuation { continuation in
-            queue.async {
-                admission.wait()
-                defer { admission.signal() }
+            queue.addOperation {
                 continuation.resume(returning: encoder.embed(texts, threadCount: threads))
             }
         }
