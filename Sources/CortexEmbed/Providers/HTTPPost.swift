@@ -1,6 +1,5 @@
 import CCurl
 import CortexCore
-import Foundation
 
 /// One HTTP POST of a JSON body over libcurl, for the embedding HTTP providers. No retries, no
 /// redirects (a 3xx comes back as a response).
@@ -54,7 +53,7 @@ struct HTTPPost {
                                           CURLE_PEER_FAILED_VERIFICATION.rawValue]
             return .transport(reason: "\(reason) (libcurl error \(code.rawValue))", retryable: !permanent.contains(code.rawValue))
         }
-        return .response(status: context.status, headers: context.headers, body: context.body)
+        return .response(status: context.head.status, headers: context.head.headers, body: context.body)
     }
 
     /// Sets the options and runs the transfer. Every pointer handed to libcurl (URL, body,
@@ -85,7 +84,7 @@ struct HTTPPost {
                 _ = unsafe cortex_curl_set_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, user in
                     let context = unsafe Unmanaged<HTTPTransfer>.fromOpaque(user!).takeUnretainedValue()
                     let byteCount = size * count
-                    unsafe context.receiveHeader(String(decoding: UnsafeRawBufferPointer(start: buffer, count: byteCount), as: UTF8.self))
+                    unsafe context.head.receive(String(decoding: UnsafeRawBufferPointer(start: buffer, count: byteCount), as: UTF8.self))
                     return byteCount
                 }
                 return unsafe curl_easy_perform(handle)
@@ -96,8 +95,7 @@ struct HTTPPost {
 
 /// State shared with libcurl's callbacks for one transfer; used only on the transfer's thread.
 private final class HTTPTransfer {
-    var status = 0
-    var headers: [String: String] = [:]
+    var head = HTTPResponseHead()
     var body: [UInt8] = []
     var overflowed = false
     let byteCountMax: Int
@@ -111,17 +109,5 @@ private final class HTTPTransfer {
         }
         unsafe body.append(contentsOf: chunk)
         return true
-    }
-
-    func receiveHeader(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
-            // A new status line (after `100 Continue`): start over.
-            let fields = trimmed.split(separator: " ")
-            status = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
-            headers = [:]
-        } else if let colon = trimmed.firstIndex(of: ":") {
-            headers[trimmed[..<colon].lowercased()] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
     }
 }
