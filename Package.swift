@@ -73,8 +73,9 @@ let package = Package(
         .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd", "CColumnKernels"], swiftSettings: engineSettings),
         // Element-wise kernels of the BERT encoder (GELU, layer norm, softmax): AVX-512 with a scalar twin.
         .target(name: "CEmbedKernels", path: "Sources/CEmbedKernels"),
-        // Text embeddings on the CPU: safetensors, WordPiece tokenizer, BERT encoder on OpenBLAS, providers.
-        .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels"], swiftSettings: engineSettings),
+        // Text embeddings on the CPU: safetensors, WordPiece tokenizer, BERT encoder on OpenBLAS, providers
+        // (local, hashing, OpenAI-compatible HTTP over libcurl).
+        .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels", "CCurl"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
         .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today the API-key store (Auth/).

@@ -11,8 +11,8 @@ enum S3Outcome {
 
 /// State shared with libcurl's callbacks for one transfer.
 private final class TransferContext {
-    var status = 0
-    var headers: [String: String] = [:]
+    var head = HTTPResponseHead()
+    var status: Int { head.status }
     var body: [UInt8] = []
     var deliveredByteCount = 0
     var sink: ((UnsafeRawBufferPointer) throws(CortexError) -> Void)?
@@ -37,19 +37,6 @@ private final class TransferContext {
         guard body.count + chunk.count <= Self.bufferedByteCountMax else { return false }
         body.append(contentsOf: chunk)
         return true
-    }
-
-    func receiveHeader(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
-            // A new status line (after `100 Continue`, or a retry): start over.
-            let fields = trimmed.split(separator: " ")
-            status = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
-            headers = [:]
-        } else if let colon = trimmed.firstIndex(of: ":") {
-            let name = trimmed[..<colon].lowercased()
-            headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
     }
 }
 
@@ -108,7 +95,7 @@ extension S3Client {
                         let context = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
                         let byteCount = size * count
                         let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: byteCount), as: UTF8.self)
-                        context.receiveHeader(line)
+                        context.head.receive(line)
                         return byteCount
                     }
                     return curl_easy_perform(handle)
@@ -120,6 +107,6 @@ extension S3Client {
             let reason = String(cString: curl_easy_strerror(code))
             return .transport("\(reason) (libcurl error \(code.rawValue))", deliveredByteCount: context.deliveredByteCount)
         }
-        return .response(S3Response(status: context.status, headers: context.headers, body: context.body))
+        return .response(S3Response(status: context.head.status, headers: context.head.headers, body: context.body))
     }
 }
