@@ -41,7 +41,7 @@ public enum ServerRuntime {
         let keys = try APIKeyStore(engine: engine)
         let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: keys, pool: httpPool))
         let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
-        let embedder = TextEmbedder(provider: try EmbeddingProviders.make(settings.embedding, logger: logger))
+        let embedder = TextEmbedder(provider: try await EmbeddingProviders.make(settings.embedding, logger: logger))
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
         EmbeddingRoutes(embedder: embedder, work: work, keys: keys, pool: httpPool).register(on: router)
         // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock).

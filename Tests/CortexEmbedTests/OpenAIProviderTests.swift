@@ -1,4 +1,5 @@
 import CortexCore
+import CortexTesting
 @testable import CortexEmbed
 import Testing
 

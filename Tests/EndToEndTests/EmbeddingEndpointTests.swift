@@ -148,3 +148,50 @@ import Testing
         }
     }
 }
+
+/// `embed.provider = openai`: the server embeds through an OpenAI-compatible service (a local fake
+/// speaking the real protocol), for /v1/embeddings and for collections that name its model.
+@Suite struct EmbeddingOpenAIProviderServerTests {
+    @Test func serverEmbedsThroughAnOpenAICompatibleService() async throws {
+        let fake = try FakeOpenAI(dimension: 16)
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey().key
+        let server = try fixture.start(environment: [
+            "CORTEX_EMBED_PROVIDER": "openai", "CORTEX_EMBED_OPENAI_BASE_URL": fake.baseURL,
+            "CORTEX_EMBED_OPENAI_API_KEY": FakeOpenAI.key, "CORTEX_EMBED_OPENAI_MODEL": FakeOpenAI.model,
+        ])
+        #expect(server.log.contains("embedding provider: OpenAI-compatible fake-embed"), "\(server.log.suffix(1_000))")
+        let client = TestHTTPClient(baseURL: server.baseURL)
+        let headers = ["Authorization": "Bearer \(key)", "Content-Type": "application/json"]
+        let reply = try await client.send("POST", "/v1/embeddings", body: Data(#"{"input":["alpha","beta"],"model":"fake-embed"}"#.utf8), headers: headers)
+        #expect(reply.status == 200, "\(reply.text.prefix(300))")
+        let vectors = try #require(try reply.json()["data"] as? [[String: Any]]).compactMap { $0["embedding"] as? [Double] }
+        let expected = fake.rawVector("alpha").map(Double.init)
+        let norm = expected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(vectors.count == 2 && zip(vectors[0], expected).allSatisfy { abs($0 - $1 / norm) < 1e-5 }, "the service's vector, normalised")
+
+        let created = try await client.send("POST", "/api/v1/collections", body: Data(#"{"name":"notes","metric":"cosine","embedding_model":"fake-embed"}"#.utf8), headers: headers)
+        #expect(try created.json()["dimension"] as? Int == 16, "\(created.text)")
+        let upserted = try await client.send("POST", "/api/v1/collections/notes/records", body: Data(#"{"records":[{"id":"a","document":"alpha"},{"id":"b","document":"beta"}]}"#.utf8), headers: headers)
+        #expect(upserted.text == #"{"inserted":2,"updated":0}"#)
+        let hit = try await client.send("POST", "/api/v1/collections/notes/query", body: Data(#"{"text":"beta","k":1}"#.utf8), headers: headers)
+        #expect(((try hit.json()["results"] as? [[String: Any]])?.first?["id"] as? String) == "b", "\(hit.text)")
+        #expect(try fake.requests().allSatisfy { $0.auth == "Bearer \(FakeOpenAI.key)" && $0.model == "fake-embed" })
+        #expect(!server.log.contains(FakeOpenAI.key), "the service key never reaches the log")
+    }
+
+    @Test func serviceRejectingTheKeyStopsTheStartWithAClearMessage() throws {
+        let fake = try FakeOpenAI(dimension: 16)
+        let fixture = try WireFixture()
+        do {
+            _ = try fixture.start(environment: [
+                "CORTEX_EMBED_PROVIDER": "openai", "CORTEX_EMBED_OPENAI_BASE_URL": fake.baseURL,
+                "CORTEX_EMBED_OPENAI_API_KEY": "sk-wrong-key", "CORTEX_EMBED_OPENAI_MODEL": FakeOpenAI.model,
+            ])
+            Issue.record("the server started although the service refused its key")
+        } catch ServerProcessError.exitedBeforeListening(_, let output) {
+            #expect(output.contains("rejected the API key"), "\(output.suffix(1_000))")
+            #expect(!output.contains("sk-wrong-key"))
+        }
+    }
+}

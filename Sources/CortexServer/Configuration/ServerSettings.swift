@@ -58,6 +58,8 @@ public struct EmbeddingSettings: Sendable, Equatable {
         case local
         /// Feature hashing only (tests, or machines that should not load a model).
         case hashing
+        /// An OpenAI-compatible `/embeddings` service (`embed.openai_*`).
+        case openai
     }
 
     public var provider: Provider
@@ -67,11 +69,23 @@ public struct EmbeddingSettings: Sendable, Equatable {
     public var threadCount: Int
     /// Requests that encode at once; more wait their turn.
     public var concurrentRequestMax: Int
+    /// The service of `provider = openai`: its API root, key (secret), model and, when known, dimension.
+    public var openAIBaseURL: String?
+    public var openAIKey: String?
+    public var openAIModel: String?
+    public var openAIDimensions: Int?
 
-    public init(provider: Provider = .local, modelDirectory: String? = nil, threadCount: Int = 1, concurrentRequestMax: Int = 2) {
+    public init(
+        provider: Provider = .local, modelDirectory: String? = nil, threadCount: Int = 1, concurrentRequestMax: Int = 2,
+        openAIBaseURL: String? = nil, openAIKey: String? = nil, openAIModel: String? = nil, openAIDimensions: Int? = nil
+    ) {
         self.provider = provider
         self.modelDirectory = modelDirectory
         self.threadCount = threadCount
         self.concurrentRequestMax = concurrentRequestMax
+        self.openAIBaseURL = openAIBaseURL
+        self.openAIKey = openAIKey
+        self.openAIModel = openAIModel
+        self.openAIDimensions = openAIDimensions
     }
 }

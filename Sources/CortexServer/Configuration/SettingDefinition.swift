@@ -72,10 +72,14 @@ enum SettingCatalog {
         .init("storage.writer_threads", .int, default: .int(8), "Threads running write transactions for all environments."),
         .init("log.level", .string, default: .string("info"), "trace, debug, info, notice, warning, error or critical."),
         .init("log.format", .string, default: .string("text"), "text or json (one object per line)."),
-        .init("embed.provider", .string, default: .string("local"), "Embedding provider: local (the model in embed.model_dir; the hashing fallback, logged, when none is installed) or hashing."),
+        .init("embed.provider", .string, default: .string("local"), "Embedding provider: local (the model in embed.model_dir; the hashing fallback, logged, when none is installed), hashing, or openai (embed.openai_*)."),
         .init("embed.model_dir", .string, default: nil, "Model folder (config.json, vocab.txt, model.safetensors); unset: $CORTEX_MODELS_DIR/all-MiniLM-L6-v2, else models/all-MiniLM-L6-v2 (tools/setup fills it)."),
         .init("embed.threads", .int, default: .int(1), "Encoder threads per embedding request (1-64)."),
         .init("embed.concurrent_requests", .int, default: .int(2), "Embedding requests that run at once (1-64); more wait."),
+        .init("embed.openai_base_url", .string, default: nil, "With embed.provider = openai: the service's API root, without /embeddings (https://api.openai.com/v1, http://127.0.0.1:11434/v1)."),
+        .init("embed.openai_api_key", .string, default: nil, secret: true, "With embed.provider = openai: its API key (sent as a bearer token; local servers need none)."),
+        .init("embed.openai_model", .string, default: nil, "With embed.provider = openai: the model name the service knows."),
+        .init("embed.openai_dimensions", .int, default: .int(0), "With embed.provider = openai: the vectors' dimension, sent as `dimensions`; 0 = ask the service once at start."),
         .init("metrics.bearer_token", .string, default: nil, secret: true, "If set, /metrics requires this bearer token."),
     ]
 

@@ -36,7 +36,11 @@ struct SettingsValidator {
                 provider: try choice("embed.provider", EmbeddingSettings.Provider.init(rawValue:)),
                 modelDirectory: try optionalNonEmptyString("embed.model_dir"),
                 threadCount: try int("embed.threads", in: 1...64),
-                concurrentRequestMax: try int("embed.concurrent_requests", in: 1...64)))
+                concurrentRequestMax: try int("embed.concurrent_requests", in: 1...64),
+                openAIBaseURL: try optionalNonEmptyString("embed.openai_base_url"),
+                openAIKey: try optionalNonEmptyString("embed.openai_api_key"),
+                openAIModel: try optionalNonEmptyString("embed.openai_model"),
+                openAIDimensions: try int("embed.openai_dimensions", in: 0...65_536).nonZero))
     }
 
     private func raw(_ key: String) -> (ConfigContent?, String) {
@@ -81,4 +85,9 @@ struct SettingsValidator {
         }
         return value
     }
+}
+
+extension Int {
+    /// nil for 0 (settings where 0 means "not set").
+    fileprivate var nonZero: Int? { self == 0 ? nil : self }
 }

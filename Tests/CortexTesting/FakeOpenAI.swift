@@ -1,33 +1,34 @@
-import CortexTesting
 import Foundation
 
 /// Fixtures/fake_openai.py as a child process on 127.0.0.1 port 0: an OpenAI-compatible
 /// embeddings endpoint that follows a script of failures (see the script's docstring) and logs
 /// every request it got.
-final class FakeOpenAI: @unchecked Sendable {
+public final class FakeOpenAI: @unchecked Sendable {
     // Invariant: every stored property is set in `init` and never changes; `Process` is only
     // touched again in `deinit`.
-    static let script = ModelFixture.root + "/Tests/CortexEmbedTests/Fixtures/fake_openai.py"
-    static let key = "sk-test-0123456789abcdefSECRET"
-    static let model = "fake-embed"
+    /// The repository root (this file is Tests/CortexTesting/FakeOpenAI.swift).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let script = root + "/Tests/CortexEmbedTests/Fixtures/fake_openai.py"
+    public static let key = "sk-test-0123456789abcdefSECRET"
+    public static let model = "fake-embed"
 
     let process = Process()
-    let port: Int
-    let dimension: Int
+    public let port: Int
+    public let dimension: Int
     private let directory = TemporaryDirectory("fake-openai")
     private let lifeline = Pipe()
 
     /// One logged request.
-    struct Request: Decodable {
-        let auth: String?
-        let model: String?
-        let input: [String]?
-        let encoding_format: String?
-        let dimensions: Int?
+    public struct Request: Decodable {
+        public let auth: String?
+        public let model: String?
+        public let input: [String]?
+        public let encoding_format: String?
+        public let dimensions: Int?
     }
 
     /// `script`: one JSON action per request, then `then` for every later one (default: answer).
-    init(dimension: Int = 8, key: String? = FakeOpenAI.key, script: [String] = [], then: String? = nil) throws {
+    public init(dimension: Int = 8, key: String? = FakeOpenAI.key, script: [String] = [], then: String? = nil) throws {
         self.dimension = dimension
         var arguments = [Self.script, "--log", directory.child("requests.jsonl"), "--model", Self.model, "--dimension", String(dimension)]
         if let key { arguments += ["--key", key] }
@@ -54,16 +55,16 @@ final class FakeOpenAI: @unchecked Sendable {
         self.port = port
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// The requests received so far, oldest first. Each is logged before it is answered.
-    func requests() throws -> [Request] {
+    public func requests() throws -> [Request] {
         let text = try String(contentsOfFile: directory.child("requests.jsonl"), encoding: .utf8)
         return try text.split(separator: "\n").map { try JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
     }
 
     /// The vector the fake sends for `text`, before normalisation.
-    func rawVector(_ text: String) -> [Float] {
+    public func rawVector(_ text: String) -> [Float] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
@@ -80,6 +81,6 @@ final class FakeOpenAI: @unchecked Sendable {
     }
 }
 
-enum FakeOpenAIError: Error {
+public enum FakeOpenAIError: Error {
     case didNotStart(output: String)
 }
