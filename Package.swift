@@ -72,7 +72,7 @@ let package = Package(
         // Columnar conversation analytics: schemas, encodings, segments, append log, SQL, execution.
         .target(name: "CortexAnalytics", dependencies: ["CortexCore", "CZstd", "CColumnKernels"], swiftSettings: engineSettings),
         // Element-wise kernels of the BERT encoder (GELU, layer norm, softmax): AVX-512 with a scalar twin.
-        .target(name: "CEmbedKernels", path: "Sources/CEmbedKernels"),
+        .target(name: "CEmbedKernels", dependencies: ["CVectorKernels"], path: "Sources/CEmbedKernels"),
         // Text embeddings on the CPU: safetensors, WordPiece tokenizer, BERT encoder on OpenBLAS, providers
         // (local, hashing, OpenAI-compatible HTTP over libcurl).
         .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels", "CCurl"], swiftSettings: engineSettings),

@@ -7,6 +7,7 @@
  * outside the mask and masked stores write nothing outside it, so no access leaves the row.
  */
 #include "cortex_embed_kernels.h"
+#include "cortex_kernels.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -229,15 +230,8 @@ void ce_softmax_rows_avx512(float *x, size_t ld, size_t rows, size_t cols, float
 
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
-int ce_cpu_has_avx512(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
-#else
-    return 0;
-#endif
-}
+/* The same feature set as the distance kernels' AVX-512 float variants (F, BW, VL, OS support). */
+int ce_cpu_has_avx512(void) { return ck_cpu_has_avx512(); }
 
 /* -1 until resolved, then 0 or 1 forever; racing first callers compute the same value. */
 static int chosen_avx512 = -1;

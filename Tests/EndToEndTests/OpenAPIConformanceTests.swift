@@ -56,4 +56,16 @@ import Testing
             }
         }
     }
+
+    /// Runs a Python scenario script from .venv with `arguments` in the fixture's folder; records
+    /// an issue with the script's output unless it exits 0 and prints "all checks passed".
+    static func runScenario(_ script: String, _ arguments: [String], in directory: TemporaryDirectory) async throws {
+        let python = root + "/.venv/bin/python"
+        try #require(FileManager.default.isExecutableFile(atPath: python), "run tools/setup --test to create .venv")
+        let output = directory.child((script as NSString).lastPathComponent + ".txt")
+        let status = try await run(python, [root + "/" + script] + arguments, output: output, directory: directory.path)
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(script) failed:\n\(text.suffix(8_000))")
+        #expect(text.contains("all checks passed"), "\(script) did not finish:\n\(text.suffix(2_000))")
+    }
 }
