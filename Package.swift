@@ -180,6 +180,8 @@ let package = Package(
                 "CortexServer", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting", "CortexClient", "CortexWire",
                 "cortex-server", "cortex",
             ],
+            // Python scenarios the tests run with the real clients (chromadb-client, openai).
+            exclude: ["Chroma/scenario.py", "Embed/embed_scenario.py"],
             swiftSettings: commonSettings
         ),
     ]
