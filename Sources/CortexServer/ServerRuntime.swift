@@ -37,7 +37,20 @@ public enum ServerRuntime {
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
-        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: try APIKeyStore(engine: engine), pool: httpPool))
+        let auth = try await AuthService(engine: engine, options: settings.auth, executor: ThreadPoolExecutor(pool: httpPool))
+        if auth.tokens.isEphemeral {
+            logger.warning("auth.jwt_keys is not set: access tokens are signed with a random key and stop working when the server restarts")
+        }
+        let authRoutes = AuthRoutes(auth: auth)
+        let rateLimit = settings.rateLimit
+        authRoutes.registerPublic(on: router.group("api/v1/auth").add(middleware: AddressRateLimitMiddleware(limiter: TokenBucketLimiter(
+            burst: rateLimit.anonymousRequestsPerMinute, refillPerSecond: Double(rateLimit.anonymousRequestsPerMinute) / 60))))
+        let api = router.group("api/v1")
+            .add(middleware: BearerAuthMiddleware(auth: auth))
+            .add(middleware: RateLimitMiddleware(limiter: TokenBucketLimiter(
+                burst: rateLimit.burst, refillPerSecond: Double(rateLimit.requestsPerSecond))))
+        authRoutes.registerAuthenticated(on: api)
+        APIKeyRoutes(auth: auth).register(on: api)
         CollectionRoutes(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax).register(on: api)
 
         let wire = try await WireListener.bind(

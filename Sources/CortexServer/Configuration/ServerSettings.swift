@@ -1,5 +1,22 @@
+public import CortexApp
 public import CortexStorage
 public import Logging
+
+/// Per-credential and per-address request limits (`rate_limit.*`).
+public struct RateLimitSettings: Sendable, Equatable {
+    /// Token-bucket refill per API key or user.
+    public var requestsPerSecond: Int
+    /// Token-bucket size per API key or user.
+    public var burst: Int
+    /// Register, login and refresh requests per minute per client address (bucket size and refill).
+    public var anonymousRequestsPerMinute: Int
+
+    public init(requestsPerSecond: Int, burst: Int, anonymousRequestsPerMinute: Int) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+        self.anonymousRequestsPerMinute = anonymousRequestsPerMinute
+    }
+}
 
 /// Everything `cortex-server` needs to start, resolved and validated.
 public struct ServerSettings: Sendable, Equatable {
@@ -28,10 +45,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var metricsBearerToken: String?
     /// How often idle tenant environments are closed.
     public var idleSweepInterval: Duration
+    public var auth: AuthOptions
+    public var rateLimit: RateLimitSettings
 
     public init(
         host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,
-        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration
+        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration, auth: AuthOptions, rateLimit: RateLimitSettings
     ) {
         self.host = host
         self.httpPort = httpPort
@@ -44,5 +63,7 @@ public struct ServerSettings: Sendable, Equatable {
         self.logFormat = logFormat
         self.metricsBearerToken = metricsBearerToken
         self.idleSweepInterval = idleSweepInterval
+        self.auth = auth
+        self.rateLimit = rateLimit
     }
 }

@@ -146,20 +146,7 @@ struct CollectionRoutes: Sendable {
     /// Reads the body and parses it on the pool: a body of many megabytes takes a while to parse,
     /// and the cooperative pool (two threads on a small machine) must stay free for other requests.
     private func parse<T: Sendable>(_ request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> T) async throws -> T {
-        let data = try await body(of: request)
+        let data = try await request.collectBody(upTo: bodyByteCountMax, setting: "server.http_body_max_bytes")
         return try await pool.runIfActive { try parser(data) }
-    }
-
-    /// The request body, at most `bodyByteCountMax` bytes; `.tooLarge` (413) naming the limit otherwise.
-    private func body(of request: Request) async throws -> Data {
-        let limit = bodyByteCountMax
-        let tooLarge = CortexError.tooLarge("the request body exceeds the limit of \(limit) bytes (server.http_body_max_bytes)")
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
     }
 }
