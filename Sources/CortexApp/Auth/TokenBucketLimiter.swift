@@ -5,9 +5,10 @@ import Synchronization
 /// regains `refillPerSecond` tokens a second (docs/auth.md §6).
 ///
 /// Used for per-credential request limits and for login throttling. State is
-/// in memory (one server process); buckets are created on first use and
-/// dropped once full again when more than ``keyCountMax`` keys are tracked,
-/// so memory stays bounded whatever keys callers invent.
+/// in memory (one server process); buckets are created on first use. Past
+/// ``keyCountMax`` keys, full buckets are dropped (forgetting them changes no
+/// answer), then, if that is not enough, the longest-untouched tenth, so
+/// memory stays bounded whatever keys callers invent.
 public final class TokenBucketLimiter: Sendable {
     /// Most keys tracked at once before full buckets are dropped.
     public static let keyCountMax = 100_000
@@ -68,11 +69,16 @@ public final class TokenBucketLimiter: Sendable {
         }
     }
 
-    /// Drops buckets that are full by now: forgetting them changes no answer.
+    /// Drops buckets that are full by now, then the least recently used down to 90 % of ``keyCountMax``.
     private func prune(_ buckets: inout [String: Bucket], now: Int64) {
         let burst = self.burst, rate = refillPerSecond
         buckets = buckets.filter { _, bucket in
             bucket.tokens + Double(max(0, now - bucket.updatedAt)) / 1000 * rate < burst
+        }
+        guard buckets.count > Self.keyCountMax else { return }
+        let excess = buckets.count - Self.keyCountMax * 9 / 10
+        for (key, _) in buckets.sorted(by: { $0.value.updatedAt < $1.value.updatedAt }).prefix(excess) {
+            buckets.removeValue(forKey: key)
         }
     }
 }
