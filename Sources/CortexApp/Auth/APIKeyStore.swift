@@ -12,6 +12,8 @@ public struct APIKeyStore: Sendable {
     public static let keyPrefix = "ck_"
     /// Longest key name, in bytes.
     public static let nameByteCountMax = 100
+    /// Longest key id looked up; real ids have 20 bytes.
+    static let keyIDByteCountMax = 64
     /// Every authentication failure gives this one message, so a caller cannot tell an unknown key from a revoked one.
     public static let rejectionMessage = "invalid or revoked API key"
 
@@ -88,6 +90,10 @@ public struct APIKeyStore: Sendable {
     /// Revokes one of the tenant's keys; `.notFound` if the tenant has no such key, `.conflict` if already revoked.
     @discardableResult
     public func revoke(tenant: TenantID, keyID: String) throws(CortexError) -> APIKeyRecord {
+        // Ids are `key_` + 16 hex digits; a longer one names no key (and would not fit an LMDB key).
+        guard keyID.utf8.count <= Self.keyIDByteCountMax else {
+            throw .notFound("tenant '\(tenant)' has no API key '\(keyID.prefix(Self.keyIDByteCountMax))…'")
+        }
         let (keys, ids, now) = (self.keys, self.ids, clock.nowMilliseconds())
         return try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> APIKeyRecord in
             guard let hash = try ids.get(KeyPair(tenant.rawValue, keyID), in: transaction),
