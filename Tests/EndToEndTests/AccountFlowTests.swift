@@ -91,4 +91,23 @@ import Testing
         #expect(payload["exp"] as? Int == issuedAt + 120)
         #expect(session.json["expires_in"] as? Int == 120)
     }
+
+    @Test func anOperatorPromotesAPlatformAdministratorWhoseNextTokensSaySo() async throws {
+        let auth = try AuthFixture()
+        let before = try await auth.register("root@example.com")
+        #expect(try TestJWT.payload(of: before.accessToken)["adm"] as? Bool == false)
+        #expect(auth.server.stop() == 0)
+        let promoted = try runProduct("cortex", ["admin", "users", "promote", "--data", auth.fixture.data, "--email", "ROOT@example.com"])
+        #expect(promoted.status == 0, "\(promoted.stderr)")
+        #expect(promoted.stdout == "root@example.com (\(before.userID)) is now a platform administrator\n")
+        let unknown = try runProduct("cortex", ["admin", "users", "promote", "--data", auth.fixture.data, "--email", "ghost@example.com"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "cortex: no account has the email ghost@example.com\n")
+
+        try auth.restart([:])
+        let after = try Session(try await auth.login("root@example.com"))
+        #expect(try TestJWT.payload(of: after.accessToken)["adm"] as? Bool == true)
+        let me = try await auth.api(after.accessToken).send("GET", "/me")
+        #expect((try me.json()["user"] as? [String: Any])?["platform_admin"] as? Bool == true)
+    }
 }
