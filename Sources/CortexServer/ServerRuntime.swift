@@ -43,12 +43,14 @@ public enum ServerRuntime {
         }
         let authRoutes = AuthRoutes(auth: auth)
         let rateLimit = settings.rateLimit
-        authRoutes.registerPublic(on: router.group("api/v1/auth").add(middleware: AddressRateLimitMiddleware(limiter: TokenBucketLimiter(
-            burst: rateLimit.anonymousRequestsPerMinute, refillPerSecond: Double(rateLimit.anonymousRequestsPerMinute) / 60))))
+        let addressLimiter = TokenBucketLimiter(
+            burst: rateLimit.anonymousRequestsPerMinute, refillPerSecond: Double(rateLimit.anonymousRequestsPerMinute) / 60)
+        authRoutes.registerPublic(
+            on: router.group("api/v1/auth").add(middleware: RateLimitMiddleware(limiter: addressLimiter, subject: .clientAddress)))
+        let principalLimiter = TokenBucketLimiter(burst: rateLimit.burst, refillPerSecond: Double(rateLimit.requestsPerSecond))
         let api = router.group("api/v1")
             .add(middleware: BearerAuthMiddleware(auth: auth))
-            .add(middleware: RateLimitMiddleware(limiter: TokenBucketLimiter(
-                burst: rateLimit.burst, refillPerSecond: Double(rateLimit.requestsPerSecond))))
+            .add(middleware: RateLimitMiddleware(limiter: principalLimiter, subject: .principal))
         authRoutes.registerAuthenticated(on: api)
         APIKeyRoutes(auth: auth).register(on: api)
         CollectionRoutes(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax).register(on: api)

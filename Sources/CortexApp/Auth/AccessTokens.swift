@@ -15,17 +15,6 @@ public struct SessionClaims: Sendable, Equatable {
     /// Epoch seconds; the token is refused from this second on.
     public let expiresAt: Int64
 
-    public init(
-        userID: String, tenantID: TenantID, role: TenantRole, isPlatformAdmin: Bool, sessionID: String, issuedAt: Int64, expiresAt: Int64
-    ) {
-        self.userID = userID
-        self.tenantID = tenantID
-        self.role = role
-        self.isPlatformAdmin = isPlatformAdmin
-        self.sessionID = sessionID
-        self.issuedAt = issuedAt
-        self.expiresAt = expiresAt
-    }
 }
 
 /// The JWT payload of an access token (docs/auth.md §3).

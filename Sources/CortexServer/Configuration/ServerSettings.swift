@@ -10,12 +10,6 @@ public struct RateLimitSettings: Sendable, Equatable {
     public var burst: Int
     /// Register, login and refresh requests per minute per client address (bucket size and refill).
     public var anonymousRequestsPerMinute: Int
-
-    public init(requestsPerSecond: Int, burst: Int, anonymousRequestsPerMinute: Int) {
-        self.requestsPerSecond = requestsPerSecond
-        self.burst = burst
-        self.anonymousRequestsPerMinute = anonymousRequestsPerMinute
-    }
 }
 
 /// Everything `cortex-server` needs to start, resolved and validated.

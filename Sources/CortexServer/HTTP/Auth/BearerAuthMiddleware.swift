@@ -34,38 +34,32 @@ struct BearerAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Limits requests per authenticated caller (API key or user) with a token bucket (`rate_limit.*`).
+/// Limits requests with a token bucket per caller: per API key or user behind
+/// ``BearerAuthMiddleware`` (`rate_limit.requests_per_second`, `rate_limit.burst`),
+/// or per client address on the sign-in routes (`rate_limit.anonymous_requests_per_minute`).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = CortexRequestContext
 
-    let limiter: TokenBucketLimiter
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let subject = context.requirePrincipal().subjectID
-        if let wait = limiter.take(subject) {
-            throw CortexError.rateLimited(
-                "rate limit of \(Int(limiter.refillPerSecond)) requests per second (burst \(Int(limiter.burst))) exceeded; retry in \(wait.retryAfterSeconds) s",
-                retryAfter: wait)
-        }
-        return try await next(request, context)
+    enum Subject {
+        /// The authenticated API key or user.
+        case principal
+        /// The client's IP address.
+        case clientAddress
     }
-}
-
-/// Limits the unauthenticated auth routes (register, login, refresh) per client address.
-struct AddressRateLimitMiddleware: RouterMiddleware {
-    typealias Context = CortexRequestContext
 
     let limiter: TokenBucketLimiter
+    let subject: Subject
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let wait = limiter.take(context.clientAddress) {
-            throw CortexError.rateLimited(
-                "too many sign-in requests from this address (limit \(Int(limiter.burst)) per minute); retry in \(wait.retryAfterSeconds) s",
-                retryAfter: wait)
+        let key = subject == .principal ? context.requirePrincipal().subjectID : context.clientAddress
+        if let wait = limiter.take(key) {
+            let seconds = wait.retryAfterSeconds
+            let limit = subject == .principal
+                ? "rate limit of \(Int(limiter.refillPerSecond)) requests per second (burst \(Int(limiter.burst))) exceeded"
+                : "too many sign-in requests from this address (limit \(Int(limiter.burst)) per minute)"
+            throw CortexError.rateLimited("\(limit); retry in \(seconds) s", retryAfter: wait)
         }
         return try await next(request, context)
     }
