@@ -57,11 +57,14 @@ public struct AccessTokens: Sendable {
     let keyIDs: Set<String>
     let ttl: Duration
     let clock: any EpochClock
+    /// Whether the server made its own key (no `auth.jwt_keys`): tokens then die with the process.
+    public let isEphemeral: Bool
 
     /// - Parameters:
     ///   - keys: the verification keys; empty makes one random key (tokens then die with the process).
     ///   - signingKeyID: one of `keys`; nil means the first.
     public init(keys: [AuthOptions.SigningKey], signingKeyID: String?, ttl: Duration, clock: any EpochClock) async throws(CortexError) {
+        isEphemeral = keys.isEmpty
         let keys = keys.isEmpty ? [AuthOptions.SigningKey(id: "ephemeral", secret: SecretToken.randomBytes(32))] : keys
         let signing = signingKeyID ?? keys[0].id
         guard keys.contains(where: { $0.id == signing }) else {
@@ -77,9 +80,6 @@ public struct AccessTokens: Sendable {
         self.ttl = ttl
         self.clock = clock
     }
-
-    /// Whether the server made its own key (no `auth.jwt_keys`).
-    public var isEphemeral: Bool { keyIDs == ["ephemeral"] }
 
     /// A token for `session`, valid for the configured TTL from now; returns it and its expiry (epoch seconds).
     public func issue(

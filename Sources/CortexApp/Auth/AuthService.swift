@@ -76,8 +76,9 @@ public struct AuthService: Sendable {
     /// `.rateLimited` while throttled (before looking at the password) and
     /// `.unauthorized` with ``loginRejectionMessage`` otherwise.
     public func login(email: String, password: String, address: String) async throws(CortexError) -> Issued {
-        // A malformed email has no account: it fails like an unknown one, after the same bcrypt run.
-        let normalized = (try? AccountStore.normalizedEmail(email)) ?? email.lowercased()
+        // A malformed email has no account: it fails like an unknown one, after the same bcrypt run. All
+        // malformed emails share one throttle bucket, so made-up keys cannot fill the limiter with long strings.
+        let normalized = (try? AccountStore.normalizedEmail(email)) ?? "(malformed)"
         try throttle.check(email: normalized, address: address)
         let (accounts, sessions, hasher) = (self.accounts, self.sessions, self.hasher)
         let found = try await executor.run { () throws(CortexError) -> (UserRecord, TenantRole, String, String)? in

@@ -7,7 +7,7 @@ import Synchronization
 /// Used for per-credential request limits and for login throttling. State is
 /// in memory (one server process); buckets are created on first use. Past
 /// ``keyCountMax`` keys, full buckets are dropped (forgetting them changes no
-/// answer), then, if that is not enough, the longest-untouched tenth, so
+/// answer), then the least recently used down to 90 % of it, so
 /// memory stays bounded whatever keys callers invent.
 public final class TokenBucketLimiter: Sendable {
     /// Most keys tracked at once before full buckets are dropped.
@@ -75,7 +75,8 @@ public final class TokenBucketLimiter: Sendable {
         buckets = buckets.filter { _, bucket in
             bucket.tokens + Double(max(0, now - bucket.updatedAt)) / 1000 * rate < burst
         }
-        guard buckets.count > Self.keyCountMax else { return }
+        // Down to 90 % even when dropping full buckets freed a few, so the next prune is 10 % of the keys away.
+        guard buckets.count > Self.keyCountMax * 9 / 10 else { return }
         let excess = buckets.count - Self.keyCountMax * 9 / 10
         for (key, _) in buckets.sorted(by: { $0.value.updatedAt < $1.value.updatedAt }).prefix(excess) {
             buckets.removeValue(forKey: key)
