@@ -37,7 +37,8 @@ public enum ServerRuntime {
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
-        let auth = try await AuthService(engine: engine, options: settings.auth, executor: ThreadPoolExecutor(pool: httpPool))
+        let authExecutor = ThreadPoolExecutor(pool: httpPool)
+        let auth = try await AuthService(engine: engine, options: settings.auth, executor: authExecutor)
         if auth.tokens.isEphemeral {
             logger.warning("auth.jwt_keys is not set: access tokens are signed with a random key and stop working when the server restarts")
         }
@@ -68,7 +69,10 @@ public enum ServerRuntime {
             logger: logger)
         let sweeper = IdleSweeper(engine: engine, interval: settings.idleSweepInterval, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: wire), .init(service: sweeper)],
+            services: [
+                .init(service: app), .init(service: wire), .init(service: sweeper),
+                .init(service: AuthSweeper(auth: auth, executor: authExecutor, logger: logger)),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
@@ -103,17 +107,46 @@ struct IdleSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        // Graceful shutdown cancels the sleep, so shutdown never waits a whole interval.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                let closed = engine.closeIdleTenants()
-                if closed > 0 { logger.debug("closed idle tenant environments", metadata: ["count": "\(closed)"]) }
+        await runEvery(interval) {
+            let closed = engine.closeIdleTenants()
+            if closed > 0 { logger.debug("closed idle tenant environments", metadata: ["count": "\(closed)"]) }
+        }
+    }
+}
+
+/// Deletes expired sessions and refresh tokens from the system environment (docs/auth.md §3).
+struct AuthSweeper: Service {
+    /// How often; each pass deletes at most 1,000 tokens and 1,000 sessions.
+    static let interval: Duration = .seconds(600)
+
+    let auth: AuthService
+    let executor: any BlockingExecutor
+    let logger: Logger
+
+    func run() async throws {
+        await runEvery(Self.interval) {
+            let sessions = auth.sessions
+            do {
+                let deleted = try await executor.run { () throws(CortexError) in try sessions.sweepExpired() }
+                if deleted > 0 { logger.debug("deleted expired sessions and refresh tokens", metadata: ["count": "\(deleted)"]) }
+            } catch {
+                // The next pass tries again; expired entries are refused meanwhile, so nothing is at risk.
+                logger.warning("sweeping expired sessions failed", metadata: ["error": "\(error)"])
             }
+        }
+    }
+}
+
+/// Runs `body` every `interval` until graceful shutdown, which cancels the sleep, so shutdown never waits a whole interval.
+func runEvery(_ interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await body()
         }
     }
 }

@@ -110,6 +110,45 @@ public struct SessionStore: Sendable {
         try session(id: sessionID)?.isLive(at: clock.nowMilliseconds()) ?? false
     }
 
+    /// Deletes refresh tokens and sessions whose expiry has passed, at most `limit` of each per call;
+    /// returns how many entries went. Nothing it deletes could be accepted any more: an expired token is
+    /// refused, and a session's expiry is its newest token's.
+    ///
+    /// Finds them in a read transaction (a full scan, which does not block writers), then deletes them in
+    /// one short write transaction that checks each expiry again.
+    @discardableResult
+    public func sweepExpired(limit: Int = 1_000) throws(CortexError) -> Int {
+        precondition(limit > 0, "a sweep deletes at least one entry")
+        let (sessions, tokens, now) = (self.sessions, self.tokens, clock.nowMilliseconds())
+        let (expiredTokens, expiredSessions) = try engine.system.read { transaction throws(CortexError) in
+            var expiredTokens: [KeyBytes] = []
+            try tokens.forEach(in: transaction) { key, record in
+                if now >= record.expiresAt { expiredTokens.append(key) }
+                return expiredTokens.count < limit
+            }
+            var expiredSessions: [String] = []
+            try sessions.forEach(in: transaction) { id, session in
+                if now >= session.expiresAt { expiredSessions.append(id) }
+                return expiredSessions.count < limit
+            }
+            return (expiredTokens, expiredSessions)
+        }
+        guard !expiredTokens.isEmpty || !expiredSessions.isEmpty else { return 0 }
+        return try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> Int in
+            var deleted = 0
+            for key in expiredTokens {
+                guard let record = try tokens.get(key, in: transaction), now >= record.expiresAt else { continue }
+                if try tokens.delete(key, in: &transaction) { deleted += 1 }
+            }
+            for id in expiredSessions {
+                // A rotation since the read moved the session's expiry on: then it stays.
+                guard let session = try sessions.get(id, in: transaction), now >= session.expiresAt else { continue }
+                if try sessions.delete(id, in: &transaction) { deleted += 1 }
+            }
+            return deleted
+        }
+    }
+
     private func newToken(sessionID: String, now: Int64) -> (token: String, record: RefreshTokenRecord) {
         let token = SecretToken.make(prefix: Self.tokenPrefix)
         let record = RefreshTokenRecord(

@@ -60,4 +60,25 @@ import Testing
         #expect(try store.isLive(sessionID: other), "other sessions of the user go on")
         _ = try store.rotate(otherToken)
     }
+
+    @Test func theSweepDeletesOnlyWhatHasExpired() throws {
+        let (store, engine, directory, clock) = try makeStore()
+        defer { engine.close(); _ = directory }
+        let tenant = try TenantID("acme")
+        let (oldSession, oldToken) = try store.start(userID: "usr_1", tenant: tenant)
+        _ = try store.rotate(oldToken)
+        clock.advance(by: .seconds(300))
+        let (liveSession, liveToken) = try store.start(userID: "usr_2", tenant: tenant)
+        #expect(try store.sweepExpired() == 0, "nothing has expired yet")
+
+        clock.advance(by: .seconds(300))
+        // The first session's two tokens and the session itself are past their expiry; the second's are not.
+        #expect(try store.sweepExpired(limit: 1) == 2, "at most one token and one session per call")
+        #expect(try store.sweepExpired() == 1)
+        #expect(try store.sweepExpired() == 0)
+        #expect(try store.session(id: oldSession) == nil)
+        #expect(try store.isLive(sessionID: liveSession))
+        _ = try store.rotate(liveToken)
+        #expect(throws: rejected) { try store.rotate(oldToken) }
+    }
 }
