@@ -39,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Auth (CortexApp/Auth): JWT access tokens and bcrypt password hashes.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages); shims only where Swift cannot call the C API.
@@ -78,8 +81,16 @@ let package = Package(
         .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels", "CCurl"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
         .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
-        // Domain services; today the API-key store (Auth/).
-        .target(name: "CortexApp", dependencies: ["CortexCore", "CortexStorage"], swiftSettings: commonSettings),
+        // Domain services; today Auth/: accounts, passwords, tokens, API keys, rate limits.
+        .target(
+            name: "CortexApp",
+            dependencies: [
+                "CortexCore", "CortexStorage",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: commonSettings
+        ),
         .target(
             name: "CortexServer",
             dependencies: [

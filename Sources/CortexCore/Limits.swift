@@ -55,6 +55,9 @@ public enum Limits {
     /// Values `server.http_body_max_bytes` may take (1 KiB … 1 GiB).
     public static let httpBodyByteCountMaxRange = 1 << 10 ... 1 << 30
 
+    /// Largest body of the account and API-key routes (`/api/v1/auth/…`, `/api/v1/api-keys`), in bytes; not configurable.
+    public static let httpAuthBodyByteCountMax = 16 << 10
+
     /// Most records in one HTTP upsert, ids in one get/delete, records one get returns (as on the wire).
     public static let httpBatchCountMax = 10_000
 }

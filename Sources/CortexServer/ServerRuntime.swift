@@ -38,16 +38,31 @@ public enum ServerRuntime {
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
-        let keys = try APIKeyStore(engine: engine)
-        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: keys, pool: httpPool))
+        let authExecutor = ThreadPoolExecutor(pool: httpPool)
+        let auth = try await AuthService(engine: engine, options: settings.auth, executor: authExecutor)
+        if auth.tokens.isEphemeral {
+            logger.warning("auth.jwt_keys is not set: access tokens are signed with a random key and stop working when the server restarts")
+        }
+        let authRoutes = AuthRoutes(auth: auth)
+        let rateLimit = settings.rateLimit
+        let addressLimiter = TokenBucketLimiter(
+            burst: rateLimit.anonymousRequestsPerMinute, refillPerSecond: Double(rateLimit.anonymousRequestsPerMinute) / 60)
+        authRoutes.registerPublic(
+            on: router.group("api/v1/auth").add(middleware: RateLimitMiddleware(limiter: addressLimiter, subject: .clientAddress)))
+        let principalLimiter = TokenBucketLimiter(burst: rateLimit.burst, refillPerSecond: Double(rateLimit.requestsPerSecond))
+        let authentication = Authentication(
+            bearer: BearerAuthMiddleware(auth: auth), rateLimit: RateLimitMiddleware(limiter: principalLimiter, subject: .principal))
+        let api = authentication.guarding(router.group("api/v1"))
+        authRoutes.registerAuthenticated(on: api)
+        APIKeyRoutes(auth: auth).register(on: api)
         let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
         let embedder = TextEmbedder(provider: try await EmbeddingProviders.make(settings.embedding, logger: logger))
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
-        EmbeddingRoutes(embedder: embedder, work: work, keys: keys, pool: httpPool).register(on: router)
+        EmbeddingRoutes(embedder: embedder, work: work, authentication: authentication).register(on: router)
         // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock).
         let analytics = try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics")
         AnalyticsRoutes(store: analytics, numbers: try AnalyticsTenantNumbers(engine: engine), work: work).register(on: api)
-        ChromaRoutes(work: work, keys: keys, pool: httpPool).register(on: router)
+        ChromaRoutes(work: work, authentication: authentication).register(on: router)
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,
@@ -62,7 +77,10 @@ public enum ServerRuntime {
             logger: logger)
         let sweeper = IdleSweeper(engine: engine, interval: settings.idleSweepInterval, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: wire), .init(service: sweeper)],
+            services: [
+                .init(service: app), .init(service: wire), .init(service: sweeper),
+                .init(service: AuthSweeper(auth: auth, executor: authExecutor, logger: logger)),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
@@ -97,17 +115,46 @@ struct IdleSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        // Graceful shutdown cancels the sleep, so shutdown never waits a whole interval.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                let closed = engine.closeIdleTenants()
-                if closed > 0 { logger.debug("closed idle tenant environments", metadata: ["count": "\(closed)"]) }
+        await runEvery(interval) {
+            let closed = engine.closeIdleTenants()
+            if closed > 0 { logger.debug("closed idle tenant environments", metadata: ["count": "\(closed)"]) }
+        }
+    }
+}
+
+/// Deletes expired sessions and refresh tokens from the system environment (docs/auth.md §3).
+struct AuthSweeper: Service {
+    /// How often; each pass deletes at most 1,000 tokens and 1,000 sessions.
+    static let interval: Duration = .seconds(600)
+
+    let auth: AuthService
+    let executor: any BlockingExecutor
+    let logger: Logger
+
+    func run() async throws {
+        await runEvery(Self.interval) {
+            let sessions = auth.sessions
+            do {
+                let deleted = try await executor.run { () throws(CortexError) in try sessions.sweepExpired() }
+                if deleted > 0 { logger.debug("deleted expired sessions and refresh tokens", metadata: ["count": "\(deleted)"]) }
+            } catch {
+                // The next pass tries again; expired entries are refused meanwhile, so nothing is at risk.
+                logger.warning("sweeping expired sessions failed", metadata: ["error": "\(error)"])
             }
+        }
+    }
+}
+
+/// Runs `body` every `interval` until graceful shutdown, which cancels the sleep, so shutdown never waits a whole interval.
+func runEvery(_ interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await body()
         }
     }
 }

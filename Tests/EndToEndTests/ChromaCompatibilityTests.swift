@@ -73,7 +73,7 @@ import Testing
         let server = try fixture.start()
         let anonymous = try await ChromaAPI(server, key: nil).send("GET", "/auth/identity")
         #expect(anonymous.status == 401)
-        #expect(anonymous.text == #"{"error":"AuthError","message":"send an API key as Authorization: Bearer ck_…"}"#)
+        #expect(anonymous.text == #"{"error":"AuthError","message":"send an access token or API key as Authorization: Bearer …"}"#)
         let wrong = try await ChromaAPI(server, key: "ck_wrong").send("GET", "/tenants/default_tenant")
         #expect(wrong.status == 401)
         #expect(try wrong.json()["error"] as? String == "AuthError")

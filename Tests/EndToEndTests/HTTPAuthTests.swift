@@ -15,7 +15,7 @@ import Testing
 
         let anonymous = try await VectorAPI(server, key: nil).send("GET", "/collections")
         #expect(try ErrorReply(anonymous) == ErrorReply(
-            status: 401, code: "unauthorized", message: "send an API key as Authorization: Bearer ck_…"))
+            status: 401, code: "unauthorized", message: "send an access token or API key as Authorization: Bearer …"))
         #expect(anonymous.headers["www-authenticate"] == "Bearer")
         let rejected = ErrorReply(status: 401, code: "unauthorized", message: "invalid or revoked API key")
         let revokedReply = try await VectorAPI(server, key: revoked.key).send("GET", "/collections")

@@ -14,7 +14,12 @@ import Testing
         let fixture = try WireFixture()
         let key = try fixture.mintKey(scopes: "admin").key
         // A 1 MiB body limit keeps the largest generated bodies (10,000 records of 4,096 numbers) quick 413s.
-        let server = try fixture.start(environment: ["CORTEX_SERVER_HTTP_BODY_MAX_BYTES": "1048576"])
+        // Fast bcrypt and generous limits: the run should reach the routes, not only their 429s (which it checks as documented too).
+        let server = try fixture.start(environment: [
+            "CORTEX_SERVER_HTTP_BODY_MAX_BYTES": "1048576", "CORTEX_AUTH_BCRYPT_COST": "4",
+            "CORTEX_RATE_LIMIT_REQUESTS_PER_SECOND": "100000", "CORTEX_RATE_LIMIT_BURST": "100000",
+            "CORTEX_RATE_LIMIT_ANONYMOUS_REQUESTS_PER_MINUTE": "100000", "CORTEX_AUTH_LOGIN_FAILURES_PER_ADDRESS_MAX": "100000",
+        ])
         let api = VectorAPI(server, key: key)
         #expect(try await api.createCollection("docs", dimension: 4).status == 201)
 

@@ -99,3 +99,18 @@ public struct APIKeyRecord: VersionedRecord, Equatable {
             keyID: keyID, tenantID: tenantID, name: name, scopes: scopes, createdAt: createdAt, revokedAt: revokedAt, keyHash: keyHash)
     }
 }
+
+extension APIKeyScopes {
+    /// Parses a list of scope names (`["query", "ingest"]`); throws `.invalidInput` naming an unknown one or an empty list.
+    public init(names: [String]) throws(CortexError) {
+        var scopes: APIKeyScopes = []
+        for name in names {
+            guard let scope = Self.named.first(where: { $0.name == name })?.scope else {
+                throw .invalidInput("unknown scope '\(name.prefix(40))'; use admin, ingest, query or widget")
+            }
+            scopes.insert(scope)
+        }
+        guard !scopes.isEmpty else { throw .invalidInput("a key needs at least one scope (admin, ingest, query, widget)") }
+        self = scopes
+    }
+}

@@ -12,6 +12,8 @@ public struct APIKeyStore: Sendable {
     public static let keyPrefix = "ck_"
     /// Longest key name, in bytes.
     public static let nameByteCountMax = 100
+    /// Longest key id looked up; real ids have 20 bytes.
+    static let keyIDByteCountMax = 64
     /// Every authentication failure gives this one message, so a caller cannot tell an unknown key from a revoked one.
     public static let rejectionMessage = "invalid or revoked API key"
 
@@ -35,10 +37,8 @@ public struct APIKeyStore: Sendable {
         }
         guard !scopes.isEmpty else { throw .invalidInput("a key needs at least one scope (admin, ingest, query, widget)") }
         guard try engine.tenant(tenant) != nil else { throw .notFound("tenant '\(tenant)' does not exist") }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let key = Self.keyPrefix + Self.base64URL(secret)
-        let keyID = "key_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let key = SecretToken.make(prefix: Self.keyPrefix)
+        let keyID = SecretToken.identifier(prefix: "key_")
         let record = APIKeyRecord(
             keyID: keyID, tenantID: tenant, name: name, scopes: scopes, createdAt: clock.nowMilliseconds(), revokedAt: nil,
             keyHash: SHA256.hash(Array(key.utf8)))
@@ -62,7 +62,7 @@ public struct APIKeyStore: Sendable {
         }
         let hash = SHA256.hash(bytes)
         guard let record = try keys.get(KeyBytes(hash), in: engine.system),
-              Self.constantTimeEqual(record.keyHash, hash),
+              SecretToken.constantTimeEqual(record.keyHash, hash),
               record.revokedAt == nil,
               try engine.tenant(record.tenantID) != nil
         else {
@@ -90,6 +90,10 @@ public struct APIKeyStore: Sendable {
     /// Revokes one of the tenant's keys; `.notFound` if the tenant has no such key, `.conflict` if already revoked.
     @discardableResult
     public func revoke(tenant: TenantID, keyID: String) throws(CortexError) -> APIKeyRecord {
+        // Ids are `key_` + 16 hex digits; a longer one names no key (and would not fit an LMDB key).
+        guard keyID.utf8.count <= Self.keyIDByteCountMax else {
+            throw .notFound("tenant '\(tenant)' has no API key '\(keyID.prefix(Self.keyIDByteCountMax))…'")
+        }
         let (keys, ids, now) = (self.keys, self.ids, clock.nowMilliseconds())
         return try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> APIKeyRecord in
             guard let hash = try ids.get(KeyPair(tenant.rawValue, keyID), in: transaction),
@@ -101,19 +105,5 @@ public struct APIKeyStore: Sendable {
             try keys.put(record, for: KeyBytes(hash), in: &transaction)
             return record
         }
-    }
-
-    /// Compares two byte strings in time that depends only on their lengths.
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
-    }
-
-    /// RFC 4648 §5 base64url without padding.
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

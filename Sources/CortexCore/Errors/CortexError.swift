@@ -28,10 +28,13 @@ public struct CortexError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// For `.rateLimited`: how long the caller should wait before trying again (HTTP `Retry-After`).
+    public let retryAfter: Duration?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -47,4 +50,5 @@ extension CortexError {
     public static func unavailable(_ message: String) -> Self { Self(.unavailable, message) }
     public static func unauthorized(_ message: String) -> Self { Self(.unauthorized, message) }
     public static func forbidden(_ message: String) -> Self { Self(.forbidden, message) }
+    public static func rateLimited(_ message: String, retryAfter: Duration) -> Self { Self(.rateLimited, message, retryAfter: retryAfter) }
 }

@@ -1,5 +1,16 @@
+public import CortexApp
 public import CortexStorage
 public import Logging
+
+/// Per-credential and per-address request limits (`rate_limit.*`).
+public struct RateLimitSettings: Sendable, Equatable {
+    /// Token-bucket refill per API key or user.
+    public var requestsPerSecond: Int
+    /// Token-bucket size per API key or user.
+    public var burst: Int
+    /// Register, login and refresh requests per minute per client address (bucket size and refill).
+    public var anonymousRequestsPerMinute: Int
+}
 
 /// Everything `cortex-server` needs to start, resolved and validated.
 public struct ServerSettings: Sendable, Equatable {
@@ -28,12 +39,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var metricsBearerToken: String?
     /// How often idle tenant environments are closed.
     public var idleSweepInterval: Duration
+    public var auth: AuthOptions
+    public var rateLimit: RateLimitSettings
     /// Which embedding provider the server runs (docs/embeddings.md).
     public var embedding: EmbeddingSettings
 
     public init(
         host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,
-        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration, embedding: EmbeddingSettings = .init()
+        logFormat: LogFormat, metricsBearerToken: String?, idleSweepInterval: Duration, auth: AuthOptions, rateLimit: RateLimitSettings,
+        embedding: EmbeddingSettings = .init()
     ) {
         self.host = host
         self.httpPort = httpPort
@@ -46,6 +60,8 @@ public struct ServerSettings: Sendable, Equatable {
         self.logFormat = logFormat
         self.metricsBearerToken = metricsBearerToken
         self.idleSweepInterval = idleSweepInterval
+        self.auth = auth
+        self.rateLimit = rateLimit
         self.embedding = embedding
     }
 }

@@ -81,6 +81,19 @@ enum SettingCatalog {
         .init("embed.openai_model", .string, default: nil, "With embed.provider = openai: the model name the service knows."),
         .init("embed.openai_dimensions", .int, default: .int(0), "With embed.provider = openai: the vectors' dimension, sent as `dimensions`; 0 = ask the service once at start."),
         .init("metrics.bearer_token", .string, default: nil, secret: true, "If set, /metrics requires this bearer token."),
+        .init("auth.bcrypt_cost", .int, default: .int(12), "bcrypt cost (log2 rounds) of new password hashes; 12 takes about 250 ms per hash."),
+        .init("auth.access_token_ttl_seconds", .int, default: .int(900), "Lifetime of an access token (JWT)."),
+        .init("auth.refresh_token_ttl_seconds", .int, default: .int(30 * 86_400), "Lifetime of a refresh token; each refresh issues a new one."),
+        .init("auth.jwt_keys", .string, default: nil, secret: true,
+              "Access-token keys, kid:secret entries separated by commas (secret ≥ 32 bytes); unset: a random key per process."),
+        .init("auth.jwt_signing_key_id", .string, default: nil, "The kid of auth.jwt_keys that signs new tokens; unset: the first."),
+        .init("auth.login_failures_per_account_max", .int, default: .int(5), "Failed logins per account within the window before logins to it get 429."),
+        .init("auth.login_failures_per_address_max", .int, default: .int(20), "Failed logins per client address within the window before its logins get 429."),
+        .init("auth.login_failure_window_seconds", .int, default: .int(900), "The window of the two login-failure limits."),
+        .init("rate_limit.requests_per_second", .int, default: .int(100), "Requests per second each API key or user may make to /api/v1 (token-bucket refill)."),
+        .init("rate_limit.burst", .int, default: .int(200), "Requests each API key or user may make at once (token-bucket size)."),
+        .init("rate_limit.anonymous_requests_per_minute", .int, default: .int(60),
+              "Register, login and refresh requests per minute from one client address."),
     ]
 
     static let byKey: [String: SettingDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })

@@ -1,4 +1,5 @@
 import Configuration
+import CortexApp
 import CortexCore
 import CortexStorage
 import Logging
@@ -32,6 +33,11 @@ struct SettingsValidator {
             logFormat: try choice("log.format", ServerSettings.LogFormat.init(rawValue:)),
             metricsBearerToken: try optionalNonEmptyString("metrics.bearer_token"),
             idleSweepInterval: .seconds(30),
+            auth: try auth(),
+            rateLimit: RateLimitSettings(
+                requestsPerSecond: try int("rate_limit.requests_per_second", in: 1...1_000_000),
+                burst: try int("rate_limit.burst", in: 1...1_000_000),
+                anonymousRequestsPerMinute: try int("rate_limit.anonymous_requests_per_minute", in: 1...1_000_000)),
             embedding: EmbeddingSettings(
                 provider: try choice("embed.provider", EmbeddingSettings.Provider.init(rawValue:)),
                 modelDirectory: try optionalNonEmptyString("embed.model_dir"),
@@ -41,6 +47,23 @@ struct SettingsValidator {
                 openAIKey: try optionalNonEmptyString("embed.openai_api_key"),
                 openAIModel: try optionalNonEmptyString("embed.openai_model"),
                 openAIDimensions: try int("embed.openai_dimensions", in: 0...65_536).nonZero))
+    }
+
+    private func auth() throws(CortexError) -> AuthOptions {
+        let keys = try optionalNonEmptyString("auth.jwt_keys").map { (text: String) throws(CortexError) in try AuthOptions.parseKeys(text) } ?? []
+        let signingKeyID = try optionalNonEmptyString("auth.jwt_signing_key_id")
+        if let signingKeyID, !keys.contains(where: { $0.id == signingKeyID }) {
+            throw .invalidInput(
+                "configuration key auth.jwt_signing_key_id (\(raw("auth.jwt_signing_key_id").1)) is '\(signingKeyID)', which auth.jwt_keys does not list")
+        }
+        return AuthOptions(
+            bcryptCost: try int("auth.bcrypt_cost", in: 4...31),
+            accessTokenTTL: .seconds(try int("auth.access_token_ttl_seconds", in: 1...86_400)),
+            refreshTokenTTL: .seconds(try int("auth.refresh_token_ttl_seconds", in: 60...366 * 86_400)),
+            keys: keys, signingKeyID: signingKeyID,
+            loginFailuresPerAccountMax: try int("auth.login_failures_per_account_max", in: 1...1_000_000),
+            loginFailuresPerAddressMax: try int("auth.login_failures_per_address_max", in: 1...1_000_000),
+            loginFailureWindow: .seconds(try int("auth.login_failure_window_seconds", in: 1...86_400)))
     }
 
     private func raw(_ key: String) -> (ConfigContent?, String) {

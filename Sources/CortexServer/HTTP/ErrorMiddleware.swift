@@ -1,3 +1,4 @@
+import CortexApp
 import CortexCore
 import HTTPTypes
 import Hummingbird
@@ -24,6 +25,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = APIError.response(status: status, code: error.code.rawValue, message: error.message, requestID: context.id)
             // RFC 6750 §3: a 401 names the scheme the client should use.
             if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            // RFC 9110 §10.2.3 (with RFC 6585 §4 for 429): whole seconds to wait.
+            if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter.retryAfterSeconds) }
             return response
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"

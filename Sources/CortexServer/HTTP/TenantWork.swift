@@ -35,14 +35,6 @@ struct TenantWork: Sendable {
 
     /// The request body, at most `bodyByteCountMax` bytes; `.tooLarge` (413) naming the limit otherwise.
     func body(of request: Request) async throws -> Data {
-        let limit = bodyByteCountMax
-        let tooLarge = CortexError.tooLarge("the request body exceeds the limit of \(limit) bytes (server.http_body_max_bytes)")
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
+        try await request.collectBody(upTo: bodyByteCountMax, setting: "server.http_body_max_bytes")
     }
 }

@@ -4,6 +4,11 @@ import CortexStorage
 import CortexVector
 import CortexWire
 import Foundation
+// timespec's fields resolve to CoreFoundation's copy of the C declaration once
+// JWTKit (through CortexApp) is in the module graph; MemberImportVisibility needs the import.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
 
 /// `cortex bench vector`: build a fresh collection from a TEXMEX dataset and sweep ef.
 struct VectorBenchCommand: AsyncParsableCommand {

@@ -72,7 +72,7 @@ struct ChromaErrorMiddleware: RouterMiddleware {
 
 /// Lets the Chroma client's `X-Chroma-Token: <key>` transport (its `CloudClient` always uses it)
 /// authenticate like `Authorization: Bearer <key>`: the header is rewritten here and checked by
-/// ``APIKeyMiddleware`` as usual. A request that carries both keeps its `Authorization`.
+/// ``BearerAuthMiddleware`` as usual. A request that carries both keeps its `Authorization`.
 struct ChromaTokenMiddleware: RouterMiddleware {
     typealias Context = CortexRequestContext
 

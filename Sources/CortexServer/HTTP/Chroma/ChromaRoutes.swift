@@ -13,8 +13,7 @@ import NIOPosix
 /// Heartbeat, version, pre-flight checks and healthcheck need no key, as in Chroma.
 struct ChromaRoutes: Sendable {
     let work: TenantWork
-    let keys: APIKeyStore
-    let pool: NIOThreadPool
+    let authentication: Authentication
 
     /// Largest batch the client may send (`max_batch_size`, enforced by the client; the
     /// reference server's value, below ``Limits/httpBatchCountMax``, which the server enforces).
@@ -90,10 +89,9 @@ struct ChromaRoutes: Sendable {
         open.get("pre-flight-checks") { _, _ in jsonResponse(PreFlight()) }
         open.get("healthcheck") { _, _ in jsonResponse(Health()) }
 
-        let api = router.group("api/v2")
+        let api = authentication.guarding(router.group("api/v2")
             .add(middleware: ChromaErrorMiddleware())
-            .add(middleware: ChromaTokenMiddleware())
-            .add(middleware: APIKeyMiddleware(keys: keys, pool: pool))
+            .add(middleware: ChromaTokenMiddleware()))
         registerTenants(on: api)
         registerCollections(on: api)
         registerRecords(on: api)

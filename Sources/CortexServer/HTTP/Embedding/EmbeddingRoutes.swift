@@ -18,11 +18,10 @@ import NIOPosix
 struct EmbeddingRoutes: Sendable {
     let embedder: TextEmbedder
     let work: TenantWork
-    let keys: APIKeyStore
-    let pool: NIOThreadPool
+    let authentication: Authentication
 
     func register(on router: Router<CortexRequestContext>) {
-        let openAI = router.group("v1").add(middleware: APIKeyMiddleware(keys: keys, pool: pool))
+        let openAI = authentication.guarding(router.group("v1"))
         openAI.post("embeddings") { request, context in
             _ = try context.tenant(forWrite: false)
             let parsed = try await work.parse(request, EmbeddingRequests.openAI)
@@ -34,10 +33,9 @@ struct EmbeddingRoutes: Sendable {
             let tokens = embedder.provider.tokenCount(parsed.texts)
             return jsonTextResponse(EmbeddingResponses.openAI(vectors, model: embedder.provider.modelName, tokens: tokens, base64: parsed.base64))
         }
-        let chroma = router.group("api/v2")
+        let chroma = authentication.guarding(router.group("api/v2")
             .add(middleware: ChromaErrorMiddleware())
-            .add(middleware: ChromaTokenMiddleware())
-            .add(middleware: APIKeyMiddleware(keys: keys, pool: pool))
+            .add(middleware: ChromaTokenMiddleware()))
         chroma.post("embed") { request, context in
             _ = try context.tenant(forWrite: false)
             let texts = try await work.parse(request, EmbeddingRequests.chroma)
