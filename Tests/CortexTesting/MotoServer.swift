@@ -1,0 +1,138 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// moto's S3 server (PyPI `moto[server]`, installed into .venv by `tools/setup --test`) as a
+/// child process on 127.0.0.1: a real S3-compatible HTTP service for the S3 client and
+/// snapshot tests. It keeps everything in memory, so a restarted server starts empty.
+///
+/// The child is a small Python launcher around moto's `ThreadedMotoServer`: it binds the
+/// port (0 = any free one), creates `bucket` through boto3 (so the server has answered a
+/// real S3 request), prints `port N` on standard output and then only waits for its
+/// standard input to close. Its log (one line per request) goes to a file, never to a pipe
+/// nobody reads: a werkzeug server blocked on a full pipe stops answering mid-request,
+/// which looks exactly like a hung client. Standard input is a pipe the test holds, so the
+/// child exits when the test process dies; `deinit` and `kill()` use SIGKILL because the
+/// child inherits the test thread's blocked-signal mask, which often blocks SIGTERM.
+public final class MotoServer: @unchecked Sendable {
+    // Invariant: every stored property is set in `init` and never changes; `process` is
+    // only touched again in `kill()` and `deinit`, which the owner does not call concurrently.
+    public static let accessKeyID = "cortex-test-key"
+    public static let secretAccessKey = "cortex-test-SECRET-do-not-print"
+    public static let region = "us-east-1"
+    /// How long the launcher may take to import moto, bind and create the bucket.
+    public static let startTimeout: Duration = .seconds(120)
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let python = root + "/.venv/bin/python"
+
+    public let port: Int
+    public let bucket: String
+    let process = Process()
+    private let directory = TemporaryDirectory("moto")
+    private let lifeline = Pipe()
+
+    /// Starts moto and returns once it listens and `bucket` exists.
+    ///
+    /// - Parameters:
+    ///   - port: 0 for any free port, or a fixed one (to restart on the port of a killed server).
+    ///   - enforcesAuthentication: when true, moto checks every request's credentials against its
+    ///     IAM users (it has none, so any access key is refused with InvalidAccessKeyId); the bucket
+    ///     is created by the launcher's one unauthenticated request.
+    public init(port: Int = 0, bucket: String = "cortex-test", enforcesAuthentication: Bool = false) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python),
+              FileManager.default.fileExists(atPath: Self.root + "/.venv/bin/moto_server") else {
+            throw MotoServerError.notInstalled
+        }
+        self.bucket = bucket
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = ["-I", "-c", Self.launcher, String(port), bucket]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MOTO_") }
+        environment["AWS_ACCESS_KEY_ID"] = Self.accessKeyID
+        environment["AWS_SECRET_ACCESS_KEY"] = Self.secretAccessKey
+        environment["AWS_DEFAULT_REGION"] = Self.region
+        if enforcesAuthentication { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "1" }
+        process.environment = environment
+        let logPath = directory.child("moto.log")
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw MotoServerError.didNotStart(reason: "cannot create \(logPath)", log: "") }
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = lifeline
+        try process.run()
+        let line = Self.readLine(output.fileHandleForReading.fileDescriptor, timeout: Self.startTimeout)
+        guard let line, line.hasPrefix("port "), let bound = Int(line.dropFirst(5)) else {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw MotoServerError.didNotStart(
+                reason: line == nil ? "no `port N` line within \(Self.startTimeout)" : "unexpected output \(line!.debugDescription)",
+                log: String(log.suffix(4000)))
+        }
+        self.port = bound
+    }
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// The server's request log so far.
+    public var log: String { (try? String(contentsOfFile: directory.child("moto.log"), encoding: .utf8)) ?? "" }
+
+    /// Kills the server at once (SIGKILL) and waits for it to be gone.
+    public func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { kill() }
+
+    /// Reads one `\n`-terminated line from `descriptor`, or nil on end of file or after `timeout`.
+    static func readLine(_ descriptor: Int32, timeout: Duration) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while !bytes.contains(UInt8(ascii: "\n")) {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pollDescriptor, 1, Int32(min(left.components.seconds * 1000 + 1, 60_000)))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { continue }
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+
+    /// argv: port, bucket. Prints `port N` once the bucket exists, then sends any later
+    /// standard output to standard error (the log file) and waits for standard input to close.
+    static let launcher = """
+        import os, sys
+        import boto3
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1").create_bucket(Bucket=sys.argv[2])
+        sys.stdout.write(f"port {port}\\n")
+        sys.stdout.flush()
+        os.dup2(2, 1)
+        sys.stdin.buffer.read()
+        os._exit(0)
+        """
+}
+
+public enum MotoServerError: Error, CustomStringConvertible {
+    case notInstalled
+    case didNotStart(reason: String, log: String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled: "moto is not installed in .venv: run tools/setup --test (tools/requirements-test.txt pins moto[server])"
+        case .didNotStart(let reason, let log): "moto did not start: \(reason); its log:\n\(log)"
+        }
+    }
+}
