@@ -31,6 +31,8 @@ public final class MotoServer: @unchecked Sendable {
     public let port: Int
     public let bucket: String
     let process = Process()
+    /// The child's environment: the test's, without `AWS_*`/`MOTO_*`, plus the tests' credentials.
+    let childEnvironment: [String: String]
     private let directory = TemporaryDirectory("moto")
     private let lifeline = Pipe()
 
@@ -55,6 +57,7 @@ public final class MotoServer: @unchecked Sendable {
         environment["AWS_DEFAULT_REGION"] = Self.region
         if enforcesAuthentication { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "1" }
         process.environment = environment
+        childEnvironment = environment
         let logPath = directory.child("moto.log")
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw MotoServerError.didNotStart(reason: "cannot create \(logPath)", log: "") }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -76,8 +79,39 @@ public final class MotoServer: @unchecked Sendable {
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
+    /// The variables the `cortex` CLI reads its S3 credentials and region from.
+    public var environment: [String: String] {
+        ["AWS_ACCESS_KEY_ID": Self.accessKeyID, "AWS_SECRET_ACCESS_KEY": Self.secretAccessKey, "AWS_REGION": Self.region]
+    }
+
     /// The server's request log so far.
     public var log: String { (try? String(contentsOfFile: directory.child("moto.log"), encoding: .utf8)) ?? "" }
+
+    /// Stores `bytes` under `key` through boto3, past Cortex's S3 client (to plant a damaged object).
+    public func putObject(_ key: String, bytes: [UInt8]) throws {
+        let body = directory.child("put-\(UUID().uuidString)")
+        let errorPath = body + ".log"
+        try Data(bytes).write(to: URL(fileURLWithPath: body))
+        guard FileManager.default.createFile(atPath: errorPath, contents: nil) else { throw MotoServerError.putFailed(key: key, log: "cannot create \(errorPath)") }
+        let put = Process()
+        put.executableURL = URL(fileURLWithPath: Self.python)
+        put.arguments = ["-I", "-c", Self.putScript, endpoint, bucket, key, body]
+        put.environment = childEnvironment
+        put.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        // boto3 bounds its own waits (60 s to connect and to read, then a few retries).
+        try put.run()
+        put.waitUntilExit()
+        guard put.terminationStatus == 0 else {
+            throw MotoServerError.putFailed(key: key, log: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+        }
+    }
+
+    static let putScript = """
+        import boto3, sys
+        endpoint, bucket, key, path = sys.argv[1:5]
+        with open(path, "rb") as body:
+            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").put_object(Bucket=bucket, Key=key, Body=body.read())
+        """
 
     /// Kills the server at once (SIGKILL) and waits for it to be gone.
     public func kill() {
@@ -107,10 +141,13 @@ public final class MotoServer: @unchecked Sendable {
         return String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
 
-    /// argv: port, bucket. Prints `port N` once the bucket exists, then sends any later
-    /// standard output to standard error (the log file) and waits for standard input to close.
+    /// argv: port, bucket. Unblocks every signal first (the inherited mask blocks SIGTERM and
+    /// SIGINT, so a plain `kill PID` would do nothing), prints `port N` once the bucket exists,
+    /// then sends later standard output to standard error (the log file) and waits for standard
+    /// input to close.
     static let launcher = """
-        import os, sys
+        import os, signal, sys
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
         import boto3
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
@@ -128,11 +165,13 @@ public final class MotoServer: @unchecked Sendable {
 public enum MotoServerError: Error, CustomStringConvertible {
     case notInstalled
     case didNotStart(reason: String, log: String)
+    case putFailed(key: String, log: String)
 
     public var description: String {
         switch self {
         case .notInstalled: "moto is not installed in .venv: run tools/setup --test (tools/requirements-test.txt pins moto[server])"
         case .didNotStart(let reason, let log): "moto did not start: \(reason); its log:\n\(log)"
+        case .putFailed(let key, let log): "boto3 could not put \(key) into moto:\n\(log)"
         }
     }
 }
