@@ -10,7 +10,7 @@ import Testing
 func motoClient(_ moto: MotoServer, attemptCountMax: Int = 3) throws -> S3Client {
     let configuration = S3Configuration(
         endpoint: moto.endpoint, region: MotoServer.region,
-        credentials: S3Credentials(accessKeyID: MotoServer.accessKeyID, secretAccessKey: MotoServer.secretAccessKey),
+        credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey),
         usesPathStyle: true, partByteCount: S3Configuration.partByteCountMin, attemptCountMax: attemptCountMax,
         retryDelay: .milliseconds(10), retryDelayMax: .milliseconds(40))
     return try S3Client(configuration: configuration, bucket: moto.bucket)
@@ -24,7 +24,8 @@ func download(_ client: S3Client, _ key: String) throws -> [UInt8] {
 }
 
 /// The S3 client and the snapshot code against a real S3-compatible server: moto, started by
-/// each test on a free loopback port (`MotoServer`) and killed when the test ends.
+/// each test on a free loopback port (`MotoServer`) and killed when the test ends. moto checks
+/// every request's SigV4 signature, so these tests also check the signer on every request shape.
 @Suite struct S3MotoTests {
     @Test func objectsGoUpComeBackInRangesListAcrossPagesAndDelete() throws {
         let moto = try MotoServer()
@@ -148,19 +149,31 @@ func download(_ client: S3Client, _ key: String) throws -> [UInt8] {
         #expect(left.isEmpty, "a failed restore makes nothing live: \(left)")
     }
 
-    @Test func unknownCredentialsAreRefusedWithAMessageThatNamesThemAndHidesTheSecret() throws {
-        let moto = try MotoServer(enforcesAuthentication: true)
+    @Test func wrongCredentialsAreRefusedWithAMessageThatNamesThemAndHidesTheSecret() throws {
+        let moto = try MotoServer()
         let secret = "wrong-secret-must-not-appear"
-        let configuration = try S3Configuration.fromEnvironment(
-            endpoint: moto.endpoint, environment: ["AWS_ACCESS_KEY_ID": "AKIDUNKNOWN", "AWS_SECRET_ACCESS_KEY": secret])
-        let target = try S3Target(url: "s3://\(moto.bucket)/backups", configuration: configuration)
-        let refused = #expect(throws: CortexError.self) { _ = try SnapshotReader(target: target).list() }
-        #expect(refused?.code == .unauthorized)
-        #expect(refused?.message == """
+        func list(accessKeyID: String) throws -> CortexError? {
+            let configuration = try S3Configuration.fromEnvironment(
+                endpoint: moto.endpoint, environment: ["AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secret])
+            let target = try S3Target(url: "s3://\(moto.bucket)/backups", configuration: configuration)
+            return #expect(throws: CortexError.self) { _ = try SnapshotReader(target: target).list() }
+        }
+        let unknown = try list(accessKeyID: "AKIDUNKNOWN")
+        #expect(unknown?.code == .unauthorized)
+        #expect(unknown?.message == """
             S3 rejected the credentials (InvalidAccessKeyId) at \(moto.endpoint); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
             and AWS_SESSION_TOKEN (HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.)
             """)
-        #expect(refused?.message.contains(secret) == false)
+        let wrongSecret = try list(accessKeyID: moto.accessKeyID)
+        #expect(wrongSecret?.code == .unauthorized)
+        #expect(wrongSecret?.message.hasPrefix("""
+            S3 rejected the credentials (SignatureDoesNotMatch) at \(moto.endpoint); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
+            and AWS_SESSION_TOKEN (HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.
+            """) == true, "\(wrongSecret?.message ?? "")")
+        for message in [unknown?.message, wrongSecret?.message] {
+            #expect(message?.contains(secret) == false)
+            #expect(message?.contains(moto.secretAccessKey) == false)
+        }
     }
 
     @Test func killingTheServerMidSnapshotFailsTheSnapshotWithoutWritingAManifest() throws {

@@ -8,10 +8,14 @@ import Glibc
 /// child process on 127.0.0.1: a real S3-compatible HTTP service for the S3 client and
 /// snapshot tests. It keeps everything in memory, so a restarted server starts empty.
 ///
+/// Authentication is enforced: moto checks the SigV4 signature of every request against its
+/// IAM users. Its first three (unauthenticated) calls create the IAM user `cortex` with an
+/// `s3:*` policy and its access key (`accessKeyID`, `secretAccessKey`); the bucket is then
+/// created with that key, so a started server has already verified one signed request.
+///
 /// The child is a small Python launcher around moto's `ThreadedMotoServer`: it binds the
-/// port (0 = any free one), creates `bucket` through boto3 (so the server has answered a
-/// real S3 request), prints `port N` on standard output and then only waits for its
-/// standard input to close. Its log (one line per request) goes to a file, never to a pipe
+/// port (0 = any free one), prepares IAM and the bucket through boto3, prints
+/// `port N KEY SECRET` on standard output and then only waits for its standard input to close. Its log (one line per request) goes to a file, never to a pipe
 /// nobody reads: a werkzeug server blocked on a full pipe stops answering mid-request,
 /// which looks exactly like a hung client. Standard input is a pipe the test holds, so the
 /// child exits when the test process dies; `deinit` and `kill()` use SIGKILL because the
@@ -19,8 +23,6 @@ import Glibc
 public final class MotoServer: @unchecked Sendable {
     // Invariant: every stored property is set in `init` and never changes; `process` is
     // only touched again in `kill()` and `deinit`, which the owner does not call concurrently.
-    public static let accessKeyID = "cortex-test-key"
-    public static let secretAccessKey = "cortex-test-SECRET-do-not-print"
     public static let region = "us-east-1"
     /// How long the launcher may take to import moto, bind and create the bucket.
     public static let startTimeout: Duration = .seconds(120)
@@ -30,20 +32,19 @@ public final class MotoServer: @unchecked Sendable {
 
     public let port: Int
     public let bucket: String
+    /// The IAM access key moto made for the tests; every other key is refused (InvalidAccessKeyId).
+    public let accessKeyID: String
+    public let secretAccessKey: String
     let process = Process()
-    /// The child's environment: the test's, without `AWS_*`/`MOTO_*`, plus the tests' credentials.
+    /// The child's environment: the test's, without `AWS_*`/`MOTO_*`, plus setup credentials.
     let childEnvironment: [String: String]
     private let directory = TemporaryDirectory("moto")
     private let lifeline = Pipe()
 
     /// Starts moto and returns once it listens and `bucket` exists.
     ///
-    /// - Parameters:
-    ///   - port: 0 for any free port, or a fixed one (to restart on the port of a killed server).
-    ///   - enforcesAuthentication: when true, moto checks every request's credentials against its
-    ///     IAM users (it has none, so any access key is refused with InvalidAccessKeyId); the bucket
-    ///     is created by the launcher's one unauthenticated request.
-    public init(port: Int = 0, bucket: String = "cortex-test", enforcesAuthentication: Bool = false) throws {
+    /// `port`: 0 for any free port, or a fixed one (to restart on the port of a killed server).
+    public init(port: Int = 0, bucket: String = "cortex-test") throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python),
               FileManager.default.fileExists(atPath: Self.root + "/.venv/bin/moto_server") else {
             throw MotoServerError.notInstalled
@@ -52,10 +53,10 @@ public final class MotoServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = ["-I", "-c", Self.launcher, String(port), bucket]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MOTO_") }
-        environment["AWS_ACCESS_KEY_ID"] = Self.accessKeyID
-        environment["AWS_SECRET_ACCESS_KEY"] = Self.secretAccessKey
+        environment["AWS_ACCESS_KEY_ID"] = "setup"
+        environment["AWS_SECRET_ACCESS_KEY"] = "setup"
         environment["AWS_DEFAULT_REGION"] = Self.region
-        if enforcesAuthentication { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "1" }
+        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
         process.environment = environment
         childEnvironment = environment
         let logPath = directory.child("moto.log")
@@ -66,22 +67,25 @@ public final class MotoServer: @unchecked Sendable {
         process.standardInput = lifeline
         try process.run()
         let line = Self.readLine(output.fileHandleForReading.fileDescriptor, timeout: Self.startTimeout)
-        guard let line, line.hasPrefix("port "), let bound = Int(line.dropFirst(5)) else {
+        let fields = line?.split(separator: " ").map(String.init) ?? []
+        guard fields.count == 4, fields[0] == "port", let bound = Int(fields[1]) else {
             Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             throw MotoServerError.didNotStart(
-                reason: line == nil ? "no `port N` line within \(Self.startTimeout)" : "unexpected output \(line!.debugDescription)",
+                reason: line == nil ? "no `port N KEY SECRET` line within \(Self.startTimeout)" : "unexpected output \(line!.debugDescription)",
                 log: String(log.suffix(4000)))
         }
         self.port = bound
+        accessKeyID = fields[2]
+        secretAccessKey = fields[3]
     }
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// The variables the `cortex` CLI reads its S3 credentials and region from.
     public var environment: [String: String] {
-        ["AWS_ACCESS_KEY_ID": Self.accessKeyID, "AWS_SECRET_ACCESS_KEY": Self.secretAccessKey, "AWS_REGION": Self.region]
+        ["AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": Self.region]
     }
 
     /// The server's request log so far.
@@ -96,7 +100,7 @@ public final class MotoServer: @unchecked Sendable {
         let put = Process()
         put.executableURL = URL(fileURLWithPath: Self.python)
         put.arguments = ["-I", "-c", Self.putScript, endpoint, bucket, key, body]
-        put.environment = childEnvironment
+        put.environment = childEnvironment.merging(environment) { $1 }
         put.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         // boto3 bounds its own waits (60 s to connect and to read, then a few retries).
         try put.run()
@@ -142,7 +146,7 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// argv: port, bucket. Unblocks every signal first (the inherited mask blocks SIGTERM and
-    /// SIGINT, so a plain `kill PID` would do nothing), prints `port N` once the bucket exists,
+    /// SIGINT, so a plain `kill PID` would do nothing), prints `port N KEY SECRET` once the bucket exists,
     /// then sends later standard output to standard error (the log file) and waits for standard
     /// input to close.
     static let launcher = """
@@ -153,8 +157,14 @@ public final class MotoServer: @unchecked Sendable {
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
         server.start()
         host, port = server.get_host_and_port()
-        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1").create_bucket(Bucket=sys.argv[2])
-        sys.stdout.write(f"port {port}\\n")
+        endpoint = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+        iam = boto3.client("iam", **endpoint)
+        iam.create_user(UserName="cortex")
+        policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+        iam.put_user_policy(UserName="cortex", PolicyName="s3", PolicyDocument=policy)
+        key = iam.create_access_key(UserName="cortex")["AccessKey"]
+        boto3.client("s3", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **endpoint).create_bucket(Bucket=sys.argv[2])
+        sys.stdout.write(f"port {port} {key['AccessKeyId']} {key['SecretAccessKey']}\\n")
         sys.stdout.flush()
         os.dup2(2, 1)
         sys.stdin.buffer.read()
