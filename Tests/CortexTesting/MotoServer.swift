@@ -15,11 +15,15 @@ import Glibc
 ///
 /// The child is a small Python launcher around moto's `ThreadedMotoServer`: it binds the
 /// port (0 = any free one), prepares IAM and the bucket through boto3, prints
-/// `port N KEY SECRET` on standard output and then only waits for its standard input to close. Its log (one line per request) goes to a file, never to a pipe
-/// nobody reads: a werkzeug server blocked on a full pipe stops answering mid-request,
-/// which looks exactly like a hung client. Standard input is a pipe the test holds, so the
-/// child exits when the test process dies; `deinit` and `kill()` use SIGKILL because the
-/// child inherits the test thread's blocked-signal mask, which often blocks SIGTERM.
+/// `port N KEY SECRET` on standard output and then only waits for its standard input to
+/// close. Its log (one line per request) goes to a file, not to a pipe: a server blocked
+/// writing to a full pipe nobody reads would stop answering mid-request. Standard input is a
+/// pipe the test holds, so the child exits when the test process dies.
+///
+/// `deinit` and `kill()` use SIGKILL: the child inherits the test process's blocked-signal
+/// mask, which blocks SIGTERM and SIGINT (seen in `/proc/PID/status` `SigBlk`), so an earlier
+/// helper that sent SIGTERM and then waited for the exit waited forever: that was the "hang"
+/// of the first moto tests. The launcher also unblocks every signal as its first step.
 public final class MotoServer: @unchecked Sendable {
     // Invariant: every stored property is set in `init` and never changes; `process` is
     // only touched again in `kill()` and `deinit`, which the owner does not call concurrently.
