@@ -140,11 +140,14 @@ public struct TestHTTPClient: Sendable {
 }
 
 /// Runs a built product (e.g. `cortex`) to completion and returns its status and output.
-public func runProduct(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment` is added to the test's own (without its `CORTEX_*` variables).
+public func runProduct(
+    _ name: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Products.path(of: name))
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CORTEX_") }
+    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CORTEX_") }.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

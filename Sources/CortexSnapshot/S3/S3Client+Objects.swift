@@ -34,11 +34,17 @@ extension S3Client {
     }
 
     /// Every key under `prefix`, ascending, following ListObjectsV2 continuation tokens.
-    public func listObjects(prefix: String) throws(CortexError) -> [String] {
+    /// `pageKeyCountMax` asks for at most that many keys per page (S3's `max-keys`; its
+    /// default and cap is 1000), so tests can make a small listing span several pages.
+    public func listObjects(prefix: String, pageKeyCountMax: Int? = nil) throws(CortexError) -> [String] {
+        if let pageKeyCountMax, pageKeyCountMax < 1 {
+            throw .invalidInput("S3 listing page size \(pageKeyCountMax) must be at least 1")
+        }
         var keys: [String] = []
         var token: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
+            if let pageKeyCountMax { query.append(("max-keys", String(pageKeyCountMax))) }
             if let token { query.append(("continuation-token", token)) }
             let response = try send(S3Request(method: "GET", key: "", query: query))
             let xml = S3XML(response.body)
