@@ -33,6 +33,8 @@ public enum ServerRuntime {
         let httpPool = NIOThreadPool(numberOfThreads: settings.wireThreadCount == 0 ? System.coreCount : settings.wireThreadCount)
         httpPool.start()
         let router = Router(context: CortexRequestContext.self)
+        // Outermost, so preflights are answered before authentication and error responses get CORS headers too.
+        router.add(middleware: CORSMiddleware(list: settings.corsOrigins))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())

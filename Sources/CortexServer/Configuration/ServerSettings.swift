@@ -43,6 +43,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var rateLimit: RateLimitSettings
     /// Which embedding provider the server runs (docs/embeddings.md).
     public var embedding: EmbeddingSettings
+    /// Origins allowed to call the API from a browser (`server.cors_origins`; `*` = any).
+    public var corsOrigins: [String] = []
 
     public init(
         host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,

@@ -63,6 +63,7 @@ enum SettingCatalog {
         .init("server.wire_port", .int, default: .int(7070), flag: "--wire-port", "Binary wire-protocol port; 0 picks a free port (logged at start)."),
         .init("server.wire_idle_timeout_seconds", .int, default: .int(300), "A wire connection with nothing in flight and no bytes for this long is closed."),
         .init("server.wire_threads", .int, default: .int(0), "Threads running wire requests' storage work (the HTTP API gets a pool of the same size); 0 = one per core."),
+        .init("server.cors_origins", .string, default: .string(""), "Origins (scheme://host[:port], comma-separated; * for any) whose pages may call the API from a browser, e.g. the chat widget's sites; empty: none."),
         .init("server.http_body_max_bytes", .int, default: .int(Limits.httpBodyByteCountMaxDefault), "Largest HTTP request body in bytes (1024-1073741824); larger bodies get 413."),
         .init("storage.data_directory", .string, default: .string("./data"), flag: "--data", "The data folder."),
         .init("storage.map_size_initial_bytes", .int, default: .int(64 << 20), "LMDB map size of a new environment (virtual memory, not disk)."),

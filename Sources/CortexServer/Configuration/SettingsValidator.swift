@@ -2,6 +2,7 @@ import Configuration
 import CortexApp
 import CortexCore
 import CortexStorage
+import Foundation
 import Logging
 
 /// Turns resolved raw values into ``ServerSettings``, checking ranges.
@@ -9,6 +10,25 @@ struct SettingsValidator {
     let resolved: [String: (ConfigContent?, String)]
 
     func settings() throws(CortexError) -> ServerSettings {
+        var settings = try baseSettings()
+        settings.corsOrigins = try corsOrigins()
+        return settings
+    }
+
+    /// `server.cors_origins`: each entry `*` or `http(s)://host[:port]`, no path.
+    private func corsOrigins() throws(CortexError) -> [String] {
+        let entries = (try optionalString("server.cors_origins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return try entries.filter { !$0.isEmpty }.map { (entry: String) throws(CortexError) -> String in
+            let lower = entry.lowercased()
+            let rest = lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : nil
+            guard entry == "*" || (rest.map { !$0.isEmpty && !$0.dropLast($0.hasSuffix("/") ? 1 : 0).contains("/") } ?? false) else {
+                throw .invalidInput("configuration key server.cors_origins (\(raw("server.cors_origins").1)): '\(entry)' is not * or an origin like https://shop.example.com")
+            }
+            return entry
+        }
+    }
+
+    private func baseSettings() throws(CortexError) -> ServerSettings {
         let mapInitial = try int("storage.map_size_initial_bytes", in: 1 << 16 ... 1 << 46)
         let mapMax = try int("storage.map_size_max_bytes", in: 1 << 16 ... 1 << 46)
         guard mapMax >= mapInitial else {
