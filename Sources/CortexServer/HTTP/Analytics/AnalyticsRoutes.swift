@@ -119,7 +119,7 @@ enum AnalyticsResponses {
     /// non-finite doubles as the strings "NaN", "Infinity", "-Infinity".
     static func result(_ result: QueryResult) -> String {
         var text = #"{"columns":["#
-        text += result.columns.map { #"{"name":\#(EmbeddingResponses.jsonString($0.name)),"type":\#(EmbeddingResponses.jsonString($0.type))}"# }
+        text += result.columns.map { #"{"name":\#(JSONValue.string($0.name).serialized()),"type":\#(JSONValue.string($0.type).serialized())}"# }
             .joined(separator: ",")
         text += #"],"rows":["#
         text += result.rows.map { row in "[" + row.map(json).joined(separator: ",") + "]" }.joined(separator: ",")
@@ -132,9 +132,9 @@ enum AnalyticsResponses {
         case .int(let number): String(number)
         case .double(let number):
             number.isFinite ? "\(number)" : (number.isNaN ? #""NaN""# : (number > 0 ? #""Infinity""# : #""-Infinity""#))
-        case .string(let text): EmbeddingResponses.jsonString(text)
+        case .string(let text): JSONValue.string(text).serialized()
         case .bool(let flag): flag ? "true" : "false"
-        case .timestamp: EmbeddingResponses.jsonString(value.description)
+        case .timestamp: JSONValue.string(value.description).serialized()
         }
     }
 }

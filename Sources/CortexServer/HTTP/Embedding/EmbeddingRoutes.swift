@@ -108,7 +108,7 @@ enum EmbeddingResponses {
             text += base64 ? "\"" + base64LittleEndian(vector) + "\"" : numbers(vector)
             text += "}"
         }
-        text += #"],"model":\#(jsonString(model)),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
+        text += #"],"model":\#(JSONValue.string(model).serialized()),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
         return text
     }
 
@@ -116,9 +116,9 @@ enum EmbeddingResponses {
         #"{"embeddings":["# + vectors.map(numbers).joined(separator: ",") + "]}"
     }
 
-    /// `[v0,v1,…]` with each float's shortest round-trip decimal form.
+    /// `[v0,v1,…]` (providers return finite, normalised floats).
     static func numbers(_ vector: [Float]) -> String {
-        "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+        "[" + vector.map(VectorResponses.number).joined(separator: ",") + "]"
     }
 
     /// The vector's float32 values, little-endian, base64 (what OpenAI sends for `encoding_format: base64`).
@@ -130,13 +130,5 @@ enum EmbeddingResponses {
             withUnsafeBytes(of: bits) { bytes.append(contentsOf: $0) }
         }
         return Data(bytes).base64EncodedString()
-    }
-
-    static func jsonString(_ text: String) -> String {
-        do {
-            return String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
-        } catch {
-            preconditionFailure("encoding a string cannot fail: \(error)")
-        }
     }
 }
