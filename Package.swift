@@ -50,7 +50,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        .target(name: "CortexCore", swiftSettings: engineSettings),
+        .target(name: "CortexCore", dependencies: ["CColumnKernels"], swiftSettings: engineSettings),
         .target(
             name: "CortexStorage",
             dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "CortexServer",
             dependencies: [
-                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire", "CortexEmbed", "CortexAnalytics",
+                "CortexCore", "CortexStorage", "CortexApp", "CortexVector", "CortexWire", "CortexEmbed", "CortexAnalytics", "CortexSnapshot",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

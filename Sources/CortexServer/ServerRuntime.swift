@@ -65,6 +65,11 @@ public enum ServerRuntime {
         let analytics = try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics")
         AnalyticsRoutes(store: analytics, numbers: try AnalyticsTenantNumbers(engine: engine), work: work).register(on: api)
         ChromaRoutes(work: work, authentication: authentication).register(on: router)
+        // Backups run on threads of their own: a long snapshot never holds up requests or shipping.
+        let backupPool = NIOThreadPool(numberOfThreads: 2)
+        backupPool.start()
+        let backups = try Backups(engine: engine, settings: settings.backup, executor: ThreadPoolExecutor(pool: backupPool), logger: logger)
+        BackupRoutes(backups: backups).register(on: api)
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,
@@ -82,16 +87,19 @@ public enum ServerRuntime {
             services: [
                 .init(service: app), .init(service: wire), .init(service: sweeper),
                 .init(service: AuthSweeper(auth: auth, executor: authExecutor, logger: logger)),
+                .init(service: BackupService(backups: backups)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         logger.info("http server drained")
-        // Every HTTP request has finished, so no work is waiting for the pool.
-        do {
-            try await httpPool.shutdownGracefully()
-        } catch {
-            logger.warning("HTTP thread pool did not stop cleanly", metadata: ["error": "\(error)"])
+        // Every HTTP request has finished, so no work is waiting for the pools.
+        for (name, pool) in [("HTTP", httpPool), ("backup", backupPool)] {
+            do {
+                try await pool.shutdownGracefully()
+            } catch {
+                logger.warning("\(name) thread pool did not stop cleanly", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// `snapshots/<id>/manifest.json`: what a snapshot holds. Written last, so a
 /// snapshot without a manifest is incomplete and never listed or restored.
 public struct SnapshotManifest: Codable, Sendable, Equatable {
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
     public static let formatName = "cortex-snapshot"
 
     /// One LMDB environment's compacted copy, zstd-compressed.
@@ -23,12 +23,19 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         public var sha256: String
         /// SHA-256 (hex) of the uncompressed copy.
         public var rawSHA256: String
-        /// Last LMDB transaction id committed when the copy began.
+        /// The LMDB transaction id of the commit the copy holds.
         public var transactionID: Int
+        /// The change-log LSN of that commit (format 2; nil in format 1 manifests).
+        public var lsn: UInt64?
+        /// The change log's timeline at that commit, 16 hex digits (format 2).
+        public var timeline: String?
+        /// Epoch milliseconds when the copy was pinned: every commit it holds happened before (format 2).
+        public var pinnedAt: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case name, tenant, object, sha256
+            case name, tenant, object, sha256, lsn, timeline
             case rawBytes = "raw_bytes", storedBytes = "stored_bytes", rawSHA256 = "raw_sha256", transactionID = "transaction_id"
+            case pinnedAt = "pinned_at_ms"
         }
     }
 
@@ -41,6 +48,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var environments: [EnvironmentEntry]
 
     public var rawBytes: Int { environments.reduce(0) { $0 + $1.rawBytes } }
+    /// When the last environment was pinned: the snapshot holds no commit after it.
+    public var pinnedAt: Int64 { environments.compactMap(\.pinnedAt).max() ?? createdAt }
     public var storedBytes: Int { environments.reduce(0) { $0 + $1.storedBytes } }
 
     enum CodingKeys: String, CodingKey {

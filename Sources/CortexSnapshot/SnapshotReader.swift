@@ -38,6 +38,17 @@ public struct SnapshotReader {
         return try SnapshotManifest.decode(bytes, key: key)
     }
 
+    /// The newest snapshot from which `point` can be reached: for a time, the newest whose every
+    /// environment was pinned at or before it; otherwise the newest. With `tenant`, only snapshots
+    /// holding that tenant count. Nil when none qualifies.
+    public func base(for point: RecoveryPoint, tenant: TenantID? = nil) throws(CortexError) -> SnapshotManifest? {
+        try list().last { manifest in
+            if let tenant, !manifest.environments.contains(where: { $0.tenant == tenant.rawValue }) { return false }
+            if case .time(let time) = point { return manifest.pinnedAt <= time }
+            return true
+        }
+    }
+
     /// Reads every object of the snapshot, checks sizes and both SHA-256
     /// digests, and decompresses it (zstd checks its own content checksum).
     /// Throws `.corrupt` naming every bad or missing object.
@@ -78,7 +89,30 @@ public struct SnapshotReader {
             for key in manifestFirst { try target.delete(key) }
             deleted.append(id)
         }
+        try pruneLog(keeping: try list())
         return deleted
+    }
+
+    /// Deletes shipped log chunks no kept snapshot needs: on each environment's timeline, those
+    /// ending at or before the smallest LSN any kept snapshot holds for it. Chunks of timelines no
+    /// kept snapshot holds are left alone (a snapshot of them may still come).
+    private func pruneLog(keeping kept: [SnapshotManifest]) throws(CortexError) {
+        var floor: [String: UInt64] = [:]  // "<environment> <timeline>" → smallest kept LSN
+        for manifest in kept {
+            for entry in manifest.environments {
+                guard let lsn = entry.lsn, let timeline = entry.timeline else { continue }
+                let key = entry.name + " " + timeline
+                floor[key] = min(floor[key] ?? lsn, lsn)
+            }
+        }
+        let archive = LogArchive(target: target)
+        for (key, lsn) in floor.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: " ")
+            guard parts.count == 2, let timeline = Timeline.parse(String(parts[1])) else { continue }
+            for chunk in try archive.chunks(environment: String(parts[0]), timeline: timeline) where chunk.range.upperBound <= lsn {
+                try target.delete(chunk.key)
+            }
+        }
     }
 
     /// Decompresses one environment into `folder/data.mdb`, verifying as it goes.

@@ -60,11 +60,11 @@ public struct SnapshotWriter {
         var descriptors: [Int32] = [0, 0]
         guard unsafe pipe(&descriptors) == 0 else { throw .unavailable("cannot create a pipe: \(describeErrno())") }
         let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
-        let copied = Mutex<Result<Int, CortexError>?>(nil)
+        let copied = Mutex<Result<CopyPin, CortexError>?>(nil)
         let done = DispatchGroup()
         done.enter()
         DispatchQueue.global().async {
-            let result: Result<Int, CortexError>
+            let result: Result<CopyPin, CortexError>
             do throws(CortexError) {
                 result = .success(try environment.copyCompacted(to: writeEnd))
             } catch {
@@ -110,12 +110,13 @@ public struct SnapshotWriter {
             _ = Glibc.close(readEnd)
             readOpen = false
             done.wait()
-            let transactionID = try copied.withLock { $0 }!.get()
+            let pin = try copied.withLock { $0 }!.get()
             try compressor.finish(sink: sink)
             try writer.commit()
             return SnapshotManifest.EnvironmentEntry(
                 name: environment.name, tenant: nil, object: object, rawBytes: rawBytes, storedBytes: storedBytes,
-                sha256: SHA256.hex(storedHasher.finalize()), rawSHA256: SHA256.hex(rawHasher.finalize()), transactionID: transactionID)
+                sha256: SHA256.hex(storedHasher.finalize()), rawSHA256: SHA256.hex(rawHasher.finalize()), transactionID: pin.transactionID,
+                lsn: pin.lsn, timeline: Timeline.hex(pin.timeline), pinnedAt: pin.pinnedAt)
         } catch {
             // Closing the read end first ends a copy still writing (EPIPE).
             if readOpen { _ = Glibc.close(readEnd) }

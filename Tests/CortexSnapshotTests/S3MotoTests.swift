@@ -109,7 +109,7 @@ func download(_ client: S3Client, _ key: String) throws -> [UInt8] {
         try reader.verify(reader.manifest(id: nil))
 
         let restoredPath = source.directory.child("restored")
-        let tenants = try SnapshotRestorer(target: target).restoreAll(manifest, to: restoredPath, replacing: false)
+        let tenants = try SnapshotRestorer(target: target).restoreAll(manifest, to: restoredPath, replacing: false).tenants
         #expect(tenants.map(\.rawValue) == ["acme", "beta"])
         let restored = try StorageEngine(options: StorageOptions(dataDirectory: restoredPath))
         defer { restored.close() }

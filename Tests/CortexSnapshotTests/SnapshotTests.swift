@@ -75,7 +75,7 @@ func observe(_ engine: StorageEngine) throws -> [String] {
         #expect(try SnapshotReader(target: source.target).list().map(\.id) == [manifest.id])
 
         let restoredPath = source.directory.child("restored")
-        let tenants = try SnapshotRestorer(target: source.target).restoreAll(manifest, to: restoredPath, replacing: false)
+        let tenants = try SnapshotRestorer(target: source.target).restoreAll(manifest, to: restoredPath, replacing: false).tenants
         #expect(tenants.map(\.rawValue) == ["acme", "beta"])
         let restored = try StorageEngine(options: StorageOptions(dataDirectory: restoredPath))
         defer { restored.close() }
@@ -92,7 +92,7 @@ func observe(_ engine: StorageEngine) throws -> [String] {
         try source.setNote("after", for: source.acme)
         try source.setNote("after", for: source.beta)
 
-        try SnapshotRestorer(target: source.target).restoreTenant(source.acme, from: manifest, into: source.engine)
+        _ = try SnapshotRestorer(target: source.target).restoreTenant(source.acme, from: manifest, into: source.engine)
         let now = try observe(source.engine)
         #expect(now.contains("count 600"), "acme is back at the snapshot")
         #expect(now.contains("acme note none"))
@@ -124,7 +124,7 @@ func observe(_ engine: StorageEngine) throws -> [String] {
         // The tenant restore fails too and the live tenant keeps its data.
         try source.setNote("live", for: source.acme)
         #expect(throws: CortexError.self) {
-            try SnapshotRestorer(target: source.target).restoreTenant(source.acme, from: manifest, into: source.engine)
+            _ = try SnapshotRestorer(target: source.target).restoreTenant(source.acme, from: manifest, into: source.engine)
         }
         #expect(try observe(source.engine).contains("acme note live"))
 

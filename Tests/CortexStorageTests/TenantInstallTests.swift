@@ -33,7 +33,7 @@ import Testing
             let staged = try engine.stagingFolder(for: id)
             let descriptor = open(staged + "/data.mdb", O_WRONLY | O_CREAT | O_TRUNC, 0o640)
             #expect(descriptor >= 0)
-            _ = try engine.withTenantSync(beta) { (environment: Environment) throws(CortexError) -> Int in try environment.copyCompacted(to: descriptor) }
+            _ = try engine.withTenantSync(beta) { (environment: Environment) throws(CortexError) -> CopyPin in try environment.copyCompacted(to: descriptor) }
             close(descriptor)
             try engine.installTenant(id, from: staged)
         }

@@ -21,6 +21,8 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Products.path(of: "cortex-server"))
         process.arguments = ["--http-port", "0", "--wire-port", "0"] + arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CORTEX_") }
+        // Backups go to ./backups by default; tests that exercise them name their own target.
+        merged["CORTEX_BACKUP_TARGET"] = "none"
         merged.merge(environment) { $1 }
         process.environment = merged
         let pipe = Pipe()

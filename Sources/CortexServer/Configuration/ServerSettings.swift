@@ -12,6 +12,25 @@ public struct RateLimitSettings: Sendable, Equatable {
     public var anonymousRequestsPerMinute: Int
 }
 
+/// Snapshots and change-log shipping (`backup.*`).
+public struct BackupSettings: Sendable, Equatable {
+    /// `file:///…` or `s3://…`; nil when backups are off.
+    public var target: String?
+    public var endpoint: String?
+    public var shipInterval: Duration
+    /// nil: snapshots only when asked.
+    public var snapshotInterval: Duration?
+    public var snapshotKeep: Int
+
+    public init(target: String? = nil, endpoint: String? = nil, shipInterval: Duration = .seconds(5), snapshotInterval: Duration? = nil, snapshotKeep: Int = 7) {
+        self.target = target
+        self.endpoint = endpoint
+        self.shipInterval = shipInterval
+        self.snapshotInterval = snapshotInterval
+        self.snapshotKeep = snapshotKeep
+    }
+}
+
 /// Everything `cortex-server` needs to start, resolved and validated.
 public struct ServerSettings: Sendable, Equatable {
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -45,6 +64,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var embedding: EmbeddingSettings
     /// Origins allowed to call the API from a browser (`server.cors_origins`; `*` = any).
     public var corsOrigins: [String] = []
+    /// Snapshots and change-log shipping.
+    public var backup = BackupSettings()
 
     public init(
         host: String, httpPort: Int, wirePort: Int, wireIdleTimeout: Duration, wireThreadCount: Int, httpBodyByteCountMax: Int, storage: StorageOptions, logLevel: Logger.Level,

@@ -12,7 +12,32 @@ struct SettingsValidator {
     func settings() throws(CortexError) -> ServerSettings {
         var settings = try baseSettings()
         settings.corsOrigins = try corsOrigins()
+        settings.backup = try backup()
         return settings
+    }
+
+    /// `backup.*`: a relative folder is resolved against the working directory.
+    private func backup() throws(CortexError) -> BackupSettings {
+        let text = try nonEmptyString("backup.target")
+        var target: String?
+        if text.lowercased() != "none" {
+            if text.hasPrefix("s3://") || text.hasPrefix("file://") {
+                target = text
+            } else {
+                let absolute = text.hasPrefix("/") ? text : FileManager.default.currentDirectoryPath + "/" + text
+                target = "file://" + URL(fileURLWithPath: absolute).standardizedFileURL.path
+            }
+        }
+        let endpoint = try optionalNonEmptyString("backup.endpoint")
+        if endpoint != nil, !(target?.hasPrefix("s3://") ?? false) {
+            throw .invalidInput("configuration key backup.endpoint (\(raw("backup.endpoint").1)) applies only to an s3:// backup.target")
+        }
+        let snapshotSeconds = try int("backup.snapshot_interval_seconds", in: 0...366 * 86_400)
+        return BackupSettings(
+            target: target, endpoint: endpoint,
+            shipInterval: .milliseconds(try int("backup.ship_interval_ms", in: 100...3_600_000)),
+            snapshotInterval: snapshotSeconds == 0 ? nil : .seconds(snapshotSeconds),
+            snapshotKeep: try int("backup.snapshot_keep", in: 1...100_000))
     }
 
     /// `server.cors_origins`: each entry `*` or `http(s)://host[:port]`, no path.

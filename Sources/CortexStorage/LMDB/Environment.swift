@@ -31,9 +31,17 @@ import Glibc
     let logger: Logger
 
     private let resizeLock = ReadWriteLock()
-    private let writerLock = ReadWriteLock()  // used exclusively: one writer at a time
+    let writerLock = ReadWriteLock()  // used exclusively: one writer at a time
     private let mapByteCount: Mutex<Int>
     private let tables = Mutex<[String: UInt32]>([:])
+    private let namesByHandle = Mutex<[UInt32: String]>([:])
+    /// The change log's tables, when the environment keeps one (``EnvironmentOptions/keepsChangeLog``).
+    let changeLog: ChangeLogTables?
+    /// LSN of the last change record committed (0 before the first).
+    let lastLSNValue = Atomic<UInt64>(0)
+    let timelineValue = Atomic<UInt64>(0)
+    /// Called after each commit that wrote a change record, with its LSN.
+    let onLoggedCommit: (@Sendable (Environment, UInt64) -> Void)?
     private let closed = Atomic<Bool>(false)
     /// The id of the write transaction whose commit is running or last ran.
     /// Read transactions use it to detect a torn start (see `read`).
@@ -49,13 +57,15 @@ import Glibc
     /// files are not a valid LMDB environment and `.unavailable` when they
     /// cannot be read or written.
     package init(
-        name: String, path: String, options: EnvironmentOptions, pool: WorkerPool, logger: Logger
+        name: String, path: String, options: EnvironmentOptions, pool: WorkerPool, logger: Logger,
+        onLoggedCommit: (@Sendable (Environment, UInt64) -> Void)? = nil
     ) throws(CortexError) {
         self.name = name
         self.path = path
         self.options = options
         self.pool = pool
         self.logger = logger
+        self.onLoggedCommit = onLoggedCommit
         var created: OpaquePointer?
         try LMDBStatus.check(unsafe mdb_env_create(&created), "mdb_env_create", path: path)
         guard let environment = unsafe created else { throw .unavailable("mdb_env_create returned no handle") }
@@ -74,10 +84,26 @@ import Glibc
             unsafe mdb_env_close(environment)
             throw error
         }
+        let opened: ChangeLogTables.Opened?
+        do throws(CortexError) {
+            opened = options.keepsChangeLog ? try unsafe ChangeLogTables.open(in: environment, path: path) : nil
+        } catch {
+            unsafe mdb_env_close(environment)
+            throw error
+        }
         unsafe handle = environment
         var info = unsafe MDB_envinfo()
         unsafe mdb_env_info(environment, &info)
         mapByteCount = Mutex(unsafe info.me_mapsize)
+        changeLog = opened?.tables
+        if let opened {
+            lastLSNValue.store(opened.lastLSN, ordering: .relaxed)
+            timelineValue.store(opened.timeline, ordering: .relaxed)
+            tables.withLock {
+                $0[ChangeLogTables.recordsName] = opened.tables.records
+                $0[ChangeLogTables.metaName] = opened.tables.meta
+            }
+        }
     }
 
     deinit {
@@ -213,11 +239,23 @@ extension Environment {
                 unsafe mdb_txn_abort(transaction.handle)
                 return .mapFull
             }
+            let loggedLSN: UInt64?
+            do throws(CortexError) {
+                loggedLSN = try appendChangeRecord(&transaction)
+            } catch {
+                unsafe mdb_txn_abort(transaction.handle)
+                if transaction.hitMapFull { return .mapFull }
+                throw error
+            }
             committingTransactionID.store(unsafe Int(mdb_txn_id(transaction.handle)), ordering: .sequentiallyConsistent)
             let committed = unsafe mdb_txn_commit(transaction.handle)
             if committed == MDB_MAP_FULL { return .mapFull }
             try LMDBStatus.check(committed, "commit", path: path)
             transaction.didCommit()
+            if let loggedLSN {
+                lastLSNValue.store(loggedLSN, ordering: .releasing)
+                onLoggedCommit?(self, loggedLSN)
+            }
             return .done(value)
         }
     }
@@ -271,7 +309,13 @@ extension Environment {
         }
         // Published only after the commit: an aborted mdb_dbi_open leaves no usable handle.
         tables.withLock { $0[tableName] = opened }
+        namesByHandle.withLock { $0[opened] = tableName }
         return opened
+    }
+
+    /// The names of tables opened through ``databaseHandle(named:)``, by handle.
+    func names(of databases: [UInt32]) -> [String] {
+        namesByHandle.withLock { names in databases.map { names[$0] ?? "" } }
     }
 
     /// Size and use of the environment right now.

@@ -5,12 +5,18 @@ public struct EnvironmentOptions: Sendable, Equatable {
     public var mapByteCountInitial: Int
     /// The map doubles on `MDB_MAP_FULL` up to this size; beyond it writes fail with `.tooLarge`.
     public var mapByteCountMax: Int
+    /// Whether every write transaction that changes a table also stores a change record
+    /// (tables `changelog.records` / `changelog.meta`, in the same transaction). On by default:
+    /// log shipping and point-in-time restore need it; only tools that write throwaway
+    /// environments turn it off.
+    public var keepsChangeLog: Bool
 
-    public init(mapByteCountInitial: Int = 64 << 20, mapByteCountMax: Int = 256 << 30) {
+    public init(mapByteCountInitial: Int = 64 << 20, mapByteCountMax: Int = 256 << 30, keepsChangeLog: Bool = true) {
         precondition(mapByteCountInitial > 0, "initial map size must be positive")
         precondition(mapByteCountMax >= mapByteCountInitial, "map size maximum below the initial size")
         self.mapByteCountInitial = mapByteCountInitial
         self.mapByteCountMax = mapByteCountMax
+        self.keepsChangeLog = keepsChangeLog
     }
 }
 

@@ -40,4 +40,14 @@ import Glibc
         defer { unsafe pthread_rwlock_unlock(lock) }
         return try body()
     }
+
+    /// Takes the lock exclusively until ``unlock()``: for a hold that ends on another code path
+    /// than it began (a copy releases writers as soon as its read transaction is known to run).
+    func lockExclusive() {
+        unsafe pthread_rwlock_wrlock(lock)
+    }
+
+    func unlock() {
+        unsafe pthread_rwlock_unlock(lock)
+    }
 }

@@ -136,6 +136,9 @@ extension WriteTransaction {
             }
         }
         try check(status, "put")
+        if isLogged(database) {
+            unsafe value.withUnsafeBytes { unsafe recorder!.put(database: database, key: key, value: $0) }
+        }
     }
 
     /// Reserves `byteCount` bytes for the value of `key` and lets `fill` write
@@ -154,7 +157,9 @@ extension WriteTransaction {
             return unsafe mdb_put(handle, database, &keyValue, &data, UInt32(MDB_RESERVE))
         }
         try check(status, "put")
-        unsafe fill(UnsafeMutableRawBufferPointer(start: data.mv_data, count: byteCount))
+        let reserved = unsafe UnsafeMutableRawBufferPointer(start: data.mv_data, count: byteCount)
+        unsafe fill(reserved)
+        if isLogged(database) { unsafe recorder!.put(database: database, key: key, value: UnsafeRawBufferPointer(reserved)) }
     }
 
     /// Removes `key`; returns whether it existed.
@@ -167,11 +172,34 @@ extension WriteTransaction {
         }
         if status == MDB_NOTFOUND { return false }
         try check(status, "delete")
+        if isLogged(database) { recorder!.delete(database: database, key: key) }
         return true
     }
 
     /// Removes every entry of a table, keeping the table.
     public mutating func removeAll(database: UInt32) throws(CortexError) {
         try check(unsafe mdb_drop(handle, database, 0), "clear table")
+        if isLogged(database) { recorder!.clear(database: database) }
+    }
+
+    /// A put that bypasses the change log: for the log's own tables.
+    mutating func putUnlogged(database: UInt32, key: [UInt8], value: [UInt8]) throws(CortexError) {
+        let status = unsafe key.withUnsafeBytes { keyBytes in
+            unsafe value.withUnsafeBytes { valueBytes in
+                var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var dataValue = unsafe MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                return unsafe mdb_put(handle, database, &keyValue, &dataValue, 0)
+            }
+        }
+        try check(status, "put change record")
+    }
+
+    /// A delete that bypasses the change log: for the log's own tables.
+    mutating func deleteUnlogged(database: UInt32, key: [UInt8]) throws(CortexError) {
+        let status = unsafe key.withUnsafeBytes { keyBytes in
+            var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return unsafe mdb_del(handle, database, &keyValue, nil)
+        }
+        if status != MDB_NOTFOUND { try check(status, "delete change record") }
     }
 }

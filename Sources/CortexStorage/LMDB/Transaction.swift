@@ -31,10 +31,19 @@ public protocol Transaction: ~Copyable {
     /// the map and reruns the body, whatever the body did with the error.
     private(set) var hitMapFull = false
     private var committed = false
+    /// The change record being built; nil when the environment keeps no change log.
+    var recorder: ChangeRecorder?
 
     init(handle: OpaquePointer, environment: Environment) {
         unsafe self.handle = handle
         self.environment = environment
+        recorder = environment.changeLog == nil ? nil : ChangeRecorder()
+    }
+
+    /// Whether writes to `database` go into the change record (the log's own tables do not).
+    func isLogged(_ database: UInt32) -> Bool {
+        guard recorder != nil, let log = environment.changeLog else { return false }
+        return database != log.records && database != log.meta
     }
 
     mutating func didCommit() { committed = true }

@@ -104,7 +104,8 @@ extension StorageEngine {
                 throw .notFound("tenant '\(id)' does not exist")
             }
             let environment = try Environment(
-                name: "tenant/\(id)", path: tenantPath(id), options: options.environment, pool: pool, logger: logger)
+                name: "tenant/\(id)", path: tenantPath(id), options: options.environment, pool: pool, logger: logger,
+                onLoggedCommit: changes.hook)
             slots.withLock { $0[id] = Slot(environment: environment, userCount: 1, lastUsedAt: now) }
             return environment
         }

@@ -18,6 +18,12 @@ extension StorageEngine {
         return path
     }
 
+    /// Opens the environment in a folder the engine does not manage (a staging folder), with the
+    /// engine's writer threads; its commits are not tracked for shipping. The caller closes it.
+    public func openDetachedEnvironment(at folder: String, name: String) throws(CortexError) -> Environment {
+        try Environment(name: name, path: folder, options: options.environment, pool: pool, logger: logger)
+    }
+
     /// Makes the environment in `stagedFolder` (holding `data.mdb`) the
     /// tenant's: replaces its current environment, or registers the tenant if
     /// it does not exist. Other tenants are not touched.
@@ -26,20 +32,18 @@ extension StorageEngine {
     /// first; one in use throws `.conflict`. Crash-safe: the old folder is
     /// renamed aside before the new one is renamed in, and a start after a
     /// crash between the two renames puts the old folder back.
-    public func installTenant(_ id: TenantID, from stagedFolder: String) throws(CortexError) {
+    ///
+    /// In a running server: requests already using the tenant finish first (for up to `idleWait`,
+    /// else `.conflict`); requests arriving meanwhile wait for the install and then see the new
+    /// environment.
+    public func installTenant(_ id: TenantID, from stagedFolder: String, idleWait: Duration = .seconds(30)) throws(CortexError) {
         let table = tenants
         try lifecycle.withLock { _ throws(CortexError) in
             let existing = try table.get(id.rawValue, in: system)
             if let existing, existing.state != .active {
                 throw .conflict("tenant '\(id)' is being deleted")
             }
-            let open = slots.withLock { slots -> Result<Environment?, CortexError> in
-                guard let slot = slots[id] else { return .success(nil) }
-                guard slot.userCount == 0 else { return .failure(.conflict("tenant '\(id)' is in use; retry when its requests have finished")) }
-                slots[id] = nil
-                return .success(slot.environment)
-            }
-            try open.get()?.close()
+            try detachForInstall(id, waitingUpTo: idleWait)?.close()
             let target = tenantPath(id)
             let aside = dataPath + "/tenants/.replaced-" + id.rawValue
             try DataDirectory.removeTree(aside)
@@ -53,6 +57,31 @@ extension StorageEngine {
             try DataDirectory.removeTree(aside)
         }
         logger.info("installed tenant environment", metadata: ["tenant": "\(id)"])
+    }
+
+    /// Under `lifecycle`: takes the tenant's open environment out of service once its users are done.
+    /// Marked closing, new uses go to the slow open path, which waits on `lifecycle` for the install.
+    private func detachForInstall(_ id: TenantID, waitingUpTo limit: Duration) throws(CortexError) -> Environment? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while true {
+            let outcome = slots.withLock { slots -> Environment?? in
+                guard var slot = slots[id] else { return .some(nil) }
+                guard slot.userCount == 0 else {
+                    slot.closing = true
+                    slots[id] = slot
+                    return nil
+                }
+                slots[id] = nil
+                return .some(slot.environment)
+            }
+            if let detached = outcome { return detached }
+            guard clock.now < deadline else {
+                slots.withLock { slots in slots[id]?.closing = false }
+                throw .conflict("tenant '\(id)' stayed in use for \(limit); retry when its requests have finished")
+            }
+            usleep(2_000)
+        }
     }
 
     /// Marks `path` as a Cortex data folder once its `system/` and `tenants/`

@@ -30,6 +30,8 @@ public final class StorageEngine: Sendable {
     /// so no two of them interleave for any tenant (they are rare; opens of an
     /// already-open tenant never take it).
     let lifecycle = Mutex(())
+    /// Environments with change records not shipped yet (see ``takeChangedEnvironments()``).
+    let changes = ChangeTracker()
 
     /// One open tenant environment and who is using it.
     struct Slot {
@@ -53,11 +55,14 @@ public final class StorageEngine: Sendable {
         dataPath = directory.path
         pool = WorkerPool(name: "cortex-writer", threadCount: options.writerThreadCount)
         system = try Environment(
-            name: "system", path: directory.systemPath, options: options.environment, pool: pool, logger: logger)
+            name: "system", path: directory.systemPath, options: options.environment, pool: pool, logger: logger,
+            onLoggedCommit: changes.hook)
         tenants = try system.table("tenants")
         self.directory = Mutex(consume directory)
         try finishInterruptedDeletions()
         try finishInterruptedInstalls()
+        changes.insert(system.name)
+        changes.insert(contentsOf: try listTenants().map { "tenant/\($0.id)" })
     }
 
     /// Opens the engine with a default logger (for tools and tests).
@@ -97,7 +102,8 @@ extension StorageEngine {
             try DataDirectory.removeTree(path)
             try DataDirectory.createDirectory(path)
             let environment = try Environment(
-                name: "tenant/\(id)", path: path, options: options.environment, pool: pool, logger: logger)
+                name: "tenant/\(id)", path: path, options: options.environment, pool: pool, logger: logger,
+                onLoggedCommit: changes.hook)
             let record = TenantRecord(id: id, createdAt: clock.nowMilliseconds(), state: .active)
             let table = tenants
             do throws(CortexError) {

@@ -9,7 +9,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Snapshots of a data folder (the server must not be running on it) to file:///path or s3://bucket/prefix.",
-        subcommands: [Create.self, List.self, Verify.self, Prune.self])
+        subcommands: [Create.self, Ship.self, List.self, Verify.self, Prune.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,6 +36,30 @@ struct SnapshotCommand: AsyncParsableCommand {
             } else {
                 print("snapshot \(manifest.id): \(manifest.environments.count) environments, \(megabytes(manifest.rawBytes)) MB → \(megabytes(manifest.storedBytes)) MB stored in \(format(seconds)) s (\(format(summary.megabytesPerSecond)) MB/s) at \(target.description)")
             }
+        }
+    }
+
+    struct Ship: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ship every change record not yet shipped (what a running server does every few seconds) to the target.")
+        @OptionGroup var options: DataOptions
+        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
+
+        func run() async throws {
+            let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
+            let engine = try options.openEngine()
+            defer { engine.close() }
+            let report = LogShipper(engine: engine, target: target).shipChanged()
+            if options.json {
+                try printJSON(ShipJSON(report))
+            } else {
+                print("shipped \(report.records) change records in \(report.chunks) chunks (\(megabytes(report.storedBytes)) MB) to \(target.description)")
+                for (name, message) in report.failures.sorted(by: { $0.key < $1.key }) {
+                    FileHandle.standardError.write(Data("cortex: \(name): \(message)\n".utf8))
+                }
+            }
+            if !report.failures.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -110,41 +134,110 @@ struct RestoreCommand: AsyncParsableCommand {
         discussion: """
             Without --tenant, restores every environment into --to, which must be empty unless --force. \
             With --tenant, replaces (or adds) that tenant in the data folder at --to; other tenants are untouched. \
-            Every object is verified before anything is made live.
+            Then the shipped change log is replayed: to its end, or to --at (a time) or --lsn (one tenant's LSN); \
+            --snapshot-only skips it. Without --id the base is the newest snapshot that can reach that point. \
+            Every object, chunk and record is verified before anything is made live.
             """)
     @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var from: String
     @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
     @Option(name: .long, help: "Data folder to restore into.") var to: String
     @Option(name: .long, help: "Snapshot id (default: the newest).") var id: String?
     @Option(name: .long, help: "Restore only this tenant.") var tenant: String?
+    @Option(name: .long, help: "Replay the log up to this time: ISO 8601 (2026-11-27T09:30:00.250Z) or epoch milliseconds.") var at: String?
+    @Option(name: .long, help: "Replay the tenant's log up to this LSN (with --tenant).") var lsn: UInt64?
+    @Flag(name: .long, help: "Restore the snapshot's state only; do not replay the shipped log.") var snapshotOnly = false
     @Flag(name: .long, help: "Replace the contents of a non-empty data folder (full restore).") var force = false
     @Flag(name: .long, help: "Machine-readable JSON output.") var json = false
 
     func run() async throws {
         let started = ContinuousClock.now
         let json = json
-        let (manifest, tenants) = try reportingErrors { () throws(CortexError) -> (SnapshotManifest, [String]) in
+        let (snapshot, tenants, replays) = try reportingErrors { () throws(CortexError) -> (String?, [String], [ReplayResult]) in
+            let point = try recoveryPoint()
             let target = try snapshotTarget(url: from, endpoint: endpoint)
-            let manifest = try SnapshotReader(target: target).manifest(id: id)
+            let reader = SnapshotReader(target: target)
             let restorer = SnapshotRestorer(target: target)
             if let tenant {
-                let id = try TenantID(tenant)
+                let tenantID = try TenantID(tenant)
+                let base = try id == nil ? reader.base(for: point, tenant: tenantID) : reader.manifest(id: id)
                 let engine = try StorageEngine(options: StorageOptions(dataDirectory: to))
                 defer { engine.close() }
-                try restorer.restoreTenant(id, from: manifest, into: engine)
-                return (manifest, [id.rawValue])
+                let replay = try restorer.restoreTenant(tenantID, from: base, into: engine, until: point)
+                return (base?.id, [tenantID.rawValue], [replay])
             }
-            let restored = try restorer.restoreAll(manifest, to: to, replacing: force) { event in
+            guard let base = try id == nil ? reader.base(for: point) : reader.manifest(id: id) else {
+                throw .notFound("no complete snapshot in \(target.description) can reach that point (every one was taken later)")
+            }
+            let outcome = try restorer.restoreAll(base, to: to, replacing: force, until: point) { event in
                 if !json { reportProgress(event) }
             }
-            return (manifest, restored.map(\.rawValue))
+            return (base.id, outcome.tenants.map(\.rawValue), outcome.replays)
         }
         let seconds = (ContinuousClock.now - started).seconds
+        let applied = replays.reduce(0) { $0 + $1.applied }
         if json {
-            try printJSON(RestoreJSON(snapshot: manifest.id, dataFolder: to, tenants: tenants, seconds: seconds))
+            try printJSON(RestoreJSON(snapshot: snapshot, dataFolder: to, tenants: tenants, seconds: seconds, replays: replays.map(ReplayJSON.init)))
         } else {
-            print("restored snapshot \(manifest.id) into \(to): \(tenant == nil ? "system and \(tenants.count) tenants" : "tenant \(tenants[0])") in \(format(seconds)) s")
+            let what = tenant == nil ? "system and \(tenants.count) tenants" : "tenant \(tenants[0])"
+            print("restored \(snapshot.map { "snapshot \($0)" } ?? "from the log alone") into \(to): \(what), \(applied) change records replayed, in \(format(seconds)) s")
         }
+    }
+
+    private func recoveryPoint() throws(CortexError) -> RecoveryPoint {
+        let chosen = [at != nil, lsn != nil, snapshotOnly].filter { $0 }.count
+        guard chosen <= 1 else { throw .invalidInput("--at, --lsn and --snapshot-only exclude each other") }
+        if snapshotOnly { return .snapshot }
+        if let lsn {
+            guard tenant != nil else { throw .invalidInput("--lsn names one environment's position: use it with --tenant") }
+            return .lsn(lsn)
+        }
+        guard let at else { return .latest }
+        if let milliseconds = Int64(at) { return .time(milliseconds) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        guard let date = formatter.date(from: at) ?? plain.date(from: at) else {
+            throw .invalidInput("--at \(at.debugDescription) is neither ISO 8601 (2026-11-27T09:30:00Z) nor epoch milliseconds")
+        }
+        return .time(Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
+}
+
+struct ShipJSON: Encodable {
+    let chunks: Int
+    let records: Int
+    let storedBytes: Int
+    let failures: [String: String]
+
+    init(_ report: ShipReport) {
+        chunks = report.chunks
+        records = report.records
+        storedBytes = report.storedBytes
+        failures = report.failures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case chunks, records, failures
+        case storedBytes = "stored_bytes"
+    }
+}
+
+struct ReplayJSON: Encodable {
+    let environment: String
+    let applied: Int
+    let lsn: UInt64
+    let lastCommittedAt: String?
+
+    init(_ result: ReplayResult) {
+        environment = result.environment
+        applied = result.applied
+        lsn = result.lastLSN
+        lastCommittedAt = result.lastCommittedAt.map { isoTimestamp(milliseconds: $0) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case environment, applied, lsn
+        case lastCommittedAt = "last_committed_at"
     }
 }
 
@@ -176,12 +269,13 @@ struct SnapshotSummaryJSON: Encodable {
 }
 
 struct RestoreJSON: Encodable {
-    let snapshot: String
+    let snapshot: String?
     let dataFolder: String
     let tenants: [String]
     let seconds: Double
+    let replays: [ReplayJSON]
     enum CodingKeys: String, CodingKey {
-        case snapshot, tenants, seconds
+        case snapshot, tenants, seconds, replays
         case dataFolder = "data_folder"
     }
 }
