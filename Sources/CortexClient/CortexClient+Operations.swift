@@ -71,6 +71,30 @@ extension CortexClient {
         return count
     }
 
+    /// Appends `batch` to the analytics table `table` (`events` or `conversations`) as the key's
+    /// tenant, all rows or none; returns the number of rows appended. Needs the `ingest` scope.
+    ///
+    /// Each column must be one of the table's, with its exact type (§4.11.1); leave `tenant_id` out.
+    /// At most `hello.limits.analyticsRowCountMax` rows and one frame (`framePayloadByteCountMax`).
+    public func appendAnalytics(table: String, batch: AnalyticsBatch) async throws(WireError) -> Int {
+        guard case .analyticsAppended(let count) = try await send(.analyticsAppend(AnalyticsAppendRequest(table: table, batch: batch))) else {
+            throw unexpected(.analyticsAppend)
+        }
+        return Int(count)
+    }
+
+    /// Runs one SELECT over the key's tenant's analytics rows; `parameters` give the `$name` values
+    /// (names without the `$`). The result comes column by column; ``AnalyticsBatch/rows`` turns it
+    /// into rows. Needs the `query` scope.
+    public func sql(_ sql: String, parameters: [String: AnalyticsValue] = [:]) async throws(WireError) -> AnalyticsBatch {
+        // Sorted, so the same call always sends the same bytes.
+        let ordered = parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        guard case .analyticsResult(let result) = try await send(.analyticsSQL(AnalyticsSQLRequest(sql: sql, parameters: ordered))) else {
+            throw unexpected(.analyticsSQL)
+        }
+        return result
+    }
+
     private func unexpected(_ kind: RequestKind) -> WireError {
         WireError(.protocolError, "the server's answer to \(kind.name) has the wrong shape")
     }

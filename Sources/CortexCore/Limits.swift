@@ -47,6 +47,21 @@ public enum Limits {
     /// Default idle timeout of a wire connection (`server.wire_idle_timeout_seconds`).
     public static let wireIdleTimeoutDefault: Duration = .seconds(300)
 
+    /// Most rows in one wire ANALYTICS_APPEND (an 11-column events batch of this size is about 5 MiB).
+    public static let wireAnalyticsRowCountMax = 100_000
+
+    /// Most columns in one wire ANALYTICS_APPEND (the analytics engine's own table limit).
+    public static let wireAnalyticsColumnCountMax = 256
+
+    /// Longest SQL text of a wire ANALYTICS_SQL, in bytes (the analytics engine's own limit).
+    public static let wireAnalyticsSQLByteCountMax = 64 << 10
+
+    /// Most rows of an ANALYTICS_SQL result (the analytics engine's own result limit).
+    public static let wireAnalyticsResultRowCountMax = 1_000_000
+
+    /// Most bind parameters of a wire ANALYTICS_SQL.
+    public static let wireAnalyticsParameterCountMax = 256
+
     // MARK: HTTP API (docs/operations.md §4, docs/openapi.yaml)
 
     /// Default of `server.http_body_max_bytes`, the largest HTTP request body (32 MiB).

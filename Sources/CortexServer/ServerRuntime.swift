@@ -62,8 +62,9 @@ public enum ServerRuntime {
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
         EmbeddingRoutes(embedder: embedder, work: work, authentication: authentication).register(on: router)
         // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock).
-        let analytics = try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics")
-        AnalyticsRoutes(store: analytics, numbers: try AnalyticsTenantNumbers(engine: engine), work: work).register(on: api)
+        let analytics = AnalyticsAccess(
+            store: try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics"), numbers: try AnalyticsTenantNumbers(engine: engine))
+        AnalyticsRoutes(analytics: analytics, work: work).register(on: api)
         ChromaRoutes(work: work, authentication: authentication).register(on: router)
         // Backups run on threads of their own: a long snapshot never holds up requests or shipping.
         let backupPool = NIOThreadPool(numberOfThreads: 2)
@@ -73,7 +74,7 @@ public enum ServerRuntime {
 
         let wire = try await WireListener.bind(
             host: settings.host, port: settings.wirePort,
-            services: try wireServices(settings: settings, engine: engine, logger: logger))
+            services: try wireServices(settings: settings, engine: engine, analytics: analytics, rateLimiter: principalLimiter, logger: logger))
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.httpPort), serverName: "cortex"),
@@ -104,17 +105,27 @@ public enum ServerRuntime {
     }
 
     /// What the wire listener's connections share; the thread pool is started here and stopped by the listener.
-    private static func wireServices(settings: ServerSettings, engine: StorageEngine, logger: Logger) throws(CortexError) -> WireServices {
+    ///
+    /// `rateLimiter` is the HTTP routes' per-caller limiter: a key's wire requests and HTTP requests draw on one bucket.
+    private static func wireServices(
+        settings: ServerSettings, engine: StorageEngine, analytics: AnalyticsAccess, rateLimiter: TokenBucketLimiter, logger: Logger
+    ) throws(CortexError) -> WireServices {
         let limits = WireLimits(
             framePayloadByteCountMax: Limits.wireFramePayloadByteCountMax, batchCountMax: Limits.wireBatchCountMax,
             kMax: VectorLimits.kMax, dimensionMax: VectorLimits.dimensionMax, inFlightMax: Limits.wireInFlightRequestCountMax,
-            idleTimeout: settings.wireIdleTimeout)
+            idleTimeout: settings.wireIdleTimeout, analyticsRowCountMax: Limits.wireAnalyticsRowCountMax,
+            analyticsColumnCountMax: AnalyticsLimits.columnCountMax, sqlByteCountMax: AnalyticsLimits.sqlByteCountMax,
+            parameterCountMax: Limits.wireAnalyticsParameterCountMax)
+        // The wire's advertised limits are the engine's: a request within them never fails on a lower engine limit.
+        assert(Limits.wireAnalyticsColumnCountMax == AnalyticsLimits.columnCountMax, "wire and engine column limits differ")
+        assert(Limits.wireAnalyticsSQLByteCountMax == AnalyticsLimits.sqlByteCountMax, "wire and engine SQL limits differ")
+        assert(Limits.wireAnalyticsResultRowCountMax == AnalyticsLimits.resultRowCountMax, "wire and engine result limits differ")
         let threadPool = NIOThreadPool(numberOfThreads: settings.wireThreadCount == 0 ? System.coreCount : settings.wireThreadCount)
         threadPool.start()
         return WireServices(
             limits: limits, handshakeTimeout: Limits.wireHandshakeTimeout, keys: try APIKeyStore(engine: engine),
-            dispatcher: WireDispatcher(engine: engine, limits: limits), threadPool: threadPool, metrics: WireMetrics(),
-            logger: logger)
+            dispatcher: WireDispatcher(engine: engine, analytics: analytics, limits: limits), rateLimiter: rateLimiter,
+            threadPool: threadPool, metrics: WireMetrics(), logger: logger)
     }
 }
 

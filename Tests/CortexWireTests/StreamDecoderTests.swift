@@ -70,7 +70,7 @@ import Testing
     @Test func unknownOpcodesStillDecodeAsFramesSoTheServerCanAnswerThem() throws {
         var decoder = StreamDecoder(payloadByteCountMax: Self.limit)
         decoder.append(Frame(opcode: 0x7E, requestID: 3, payload: [1, 2, 3]).encoded())
-        decoder.append(Frame(opcode: 0x40, requestID: 4, payload: []).encoded())
+        decoder.append(Frame(opcode: 0x42, requestID: 4, payload: []).encoded())
         let unknown = try #require(try decoder.nextFrame())
         #expect(RequestKind(rawValue: unknown.opcode) == nil)
         let reserved = try #require(try decoder.nextFrame())

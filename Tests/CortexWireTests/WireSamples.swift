@@ -21,7 +21,23 @@ enum WireSamples {
         .delete(DeleteRequest(collection: "docs", ids: ["a"])),
         .delete(DeleteRequest(collection: "docs", whereDocument: Array(#"{"$contains":"x"}"#.utf8))),
         .count(collection: "docs"),
+        .analyticsAppend(AnalyticsAppendRequest(table: "events", batch: eventBatch)),
+        .analyticsSQL(AnalyticsSQLRequest(sql: "SELECT count(*) FROM events WHERE latency_ms >= $min AND channel = $channel", parameters: [
+            (name: "min", value: .int64(120)), (name: "channel", value: .string("web")), (name: "none", value: .null),
+            (name: "flag", value: .bool(true)), (name: "score", value: .float64(0.5)), (name: "at", value: .timestamp(1_767_225_600_000)),
+            (name: "small", value: .int32(-7)),
+        ])),
     ]
+
+    /// Nine rows (one more than a bitmap byte) of every column type, with NULLs.
+    static let eventBatch = AnalyticsBatch(rowCount: 9, columns: [
+        AnalyticsColumn(name: "conversation_id", type: .int64, values: (0..<9).map { .int64(Int64($0) * 1_000_000_007) }),
+        AnalyticsColumn(name: "ts", type: .timestamp, values: (0..<9).map { .timestamp(1_767_225_600_000 + Int64($0)) }),
+        AnalyticsColumn(name: "event_type", type: .string, values: (0..<9).map { .string($0 % 2 == 0 ? "message" : "lead é") }),
+        AnalyticsColumn(name: "latency_ms", type: .int32, values: (0..<9).map { $0 % 3 == 0 ? .null : .int32(Int32($0) * 10) }),
+        AnalyticsColumn(name: "score", type: .float64, values: (0..<9).map { $0 == 8 ? .null : .float64(Double($0) / 4) }),
+        AnalyticsColumn(name: "flag", type: .bool, values: (0..<9).map { $0 == 0 ? .null : .bool($0 % 2 == 0) }),
+    ])
 
     static let info = CollectionInfo(
         spec: CollectionSpec(name: "docs", dimension: 3, metric: .cosine, quantization: .none, m: 16, efConstruction: 200, efSearch: 64, pqSubquantizers: 0),
@@ -42,5 +58,10 @@ enum WireSamples {
         (.get, .records(include: .metadata, [WireRecord(id: "a", vector: nil, metadata: metadata)])),
         (.delete, .deleted(3)),
         (.count, .count(1_000)),
+        (.analyticsAppend, .analyticsAppended(9)),
+        (.analyticsSQL, .analyticsResult(AnalyticsBatch(rowCount: 9, columns: eventBatch.columns + [
+            AnalyticsColumn(name: "nothing", type: .null, values: [AnalyticsValue](repeating: .null, count: 9)),
+        ]))),
+        (.analyticsSQL, .analyticsResult(AnalyticsBatch(rowCount: 0, columns: [AnalyticsColumn(name: "n", type: .int64, values: [])]))),
     ]
 }

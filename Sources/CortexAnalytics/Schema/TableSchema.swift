@@ -96,6 +96,24 @@ public struct TableSchema: Sendable, Equatable, Codable {
         self.clusterColumns = cluster
     }
 
+    /// This schema with a nullable tenant column, for reading files whose rows a server assigns to the
+    /// caller's tenant (`cortex load --server`): the file may leave the tenant column out. Not a valid
+    /// table schema; never create or append to a table with it.
+    public var withOptionalTenant: TableSchema {
+        var columns = columns
+        let tenant = columns[tenantColumn]
+        columns[tenantColumn] = ColumnSchema(tenant.name, tenant.type, nullable: true)
+        return TableSchema(name: name, columns: columns, tenantColumn: tenantColumn, timeColumn: timeColumn, clusterColumns: clusterColumns)
+    }
+
+    private init(name: String, columns: [ColumnSchema], tenantColumn: Int, timeColumn: Int, clusterColumns: [Int]) {
+        self.name = name
+        self.columns = columns
+        self.tenantColumn = tenantColumn
+        self.timeColumn = timeColumn
+        self.clusterColumns = clusterColumns
+    }
+
     /// The index of the column called `name` (case-insensitive), if any.
     public func columnIndex(named name: String) -> Int? {
         let lowered = name.lowercased()

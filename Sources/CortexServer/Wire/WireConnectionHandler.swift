@@ -167,18 +167,26 @@ final class WireConnectionHandler: ChannelInboundHandler {
         }
         guard let kind = RequestKind(rawValue: frame.opcode) else {
             if Opcode.reservedAnalytics.contains(frame.opcode) {
-                return answer(WireError(.unsupported, "opcode 0x\(hex(frame.opcode)) (\(Opcode.reservedName(frame.opcode))) is not supported by this server", requestID: id))
+                return answer(WireError(.unsupported, "opcode 0x\(hex(frame.opcode)) (analytics, reserved) is not supported by this server", requestID: id))
             }
             return answer(WireError(.protocolError, "unknown opcode 0x\(hex(frame.opcode))", requestID: id))
         }
         services.metrics.request(kind)
+        guard let session else { preconditionFailure("frames are decoded only after authentication") }
+        // Before decoding, as HTTP limits before reading the body: a limited key costs the server little.
+        do {
+            try RateLimitMiddleware.admit(session.keyID, limiter: services.rateLimiter, subject: .principal)
+        } catch {
+            // At least 1 ms, so a client can tell "wait" from "no hint".
+            let milliseconds = max(1, error.retryAfter?.wholeMilliseconds ?? 1)
+            return answer(WireError(.rateLimited, error.message, requestID: id, retryAfterMilliseconds: UInt16(clamping: milliseconds)))
+        }
         let request: WireRequest
         do {
             request = try WireRequest.decode(kind: kind, payload: frame.payload, limits: services.limits)
         } catch {
             return answer(WireError(error.code, error.message, requestID: id))
         }
-        guard let session else { preconditionFailure("frames are decoded only after authentication") }
         guard kind == .ping || session.scopes.allows(write: kind.isWrite) else {
             let needed = kind.isWrite ? "ingest" : "query"
             return answer(WireError(.forbidden, "API key \(session.keyID) lacks the \(needed) scope that \(kind.name.uppercased()) needs", requestID: id))

@@ -3,15 +3,29 @@ import CortexStorage
 import CortexVector
 import CortexWire
 
-/// Executes decoded requests against one tenant's vector store.
+/// Executes decoded requests against one tenant's vector store or its analytics rows.
 ///
 /// Blocking: every call runs LMDB transactions on the calling thread, so the
 /// wire listener calls it from its thread pool, never from an event loop.
 struct WireDispatcher: Sendable {
     let engine: StorageEngine
+    let analytics: AnalyticsAccess
     let limits: WireLimits
 
     func execute(_ request: WireRequest, tenant: TenantID) throws(CortexError) -> WireResponse {
+        switch request {
+        case .analyticsAppend(let append):
+            let rows = try WireAnalytics.rows(append.batch, schema: try analytics.schema(of: append.table))
+            return .analyticsAppended(UInt32(try analytics.append(rows, to: append.table, tenant: tenant)))
+        case .analyticsSQL(let query):
+            let result = try analytics.query(query.sql, parameters: WireAnalytics.parameters(query.parameters), tenant: tenant)
+            return .analyticsResult(try WireAnalytics.batch(result))
+        default:
+            return try executeVector(request, tenant: tenant)
+        }
+    }
+
+    private func executeVector(_ request: WireRequest, tenant: TenantID) throws(CortexError) -> WireResponse {
         try engine.withTenantSync(tenant) { (environment: Environment) throws(CortexError) -> WireResponse in
             let store = try VectorStore(environment: environment)
             switch request {
@@ -47,6 +61,8 @@ struct WireDispatcher: Sendable {
                 return try self.delete(delete, store: store)
             case .count(let name):
                 return .count(UInt64(try store.collection(named: name).count()))
+            case .analyticsAppend, .analyticsSQL:
+                preconditionFailure("analytics requests are executed by execute(_:tenant:)")
             }
         }
     }

@@ -17,6 +17,8 @@ struct WireServices: Sendable {
     let handshakeTimeout: Duration
     let keys: APIKeyStore
     let dispatcher: WireDispatcher
+    /// The HTTP routes' per-caller limiter, keyed by key id: one budget per key across both protocols.
+    let rateLimiter: TokenBucketLimiter
     /// Threads for LMDB work (reads and writes); event loops never block on storage.
     let threadPool: NIOThreadPool
     let metrics: WireMetrics

@@ -63,11 +63,15 @@ public struct WireError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: WireErrorCode
     public var message: String
     public var requestID: UInt64
+    /// For `rate_limited`: milliseconds until the key may send again (the ERROR frame's second field,
+    /// saturated at 65 535); 0 for every other code.
+    public var retryAfterMilliseconds: UInt16
 
-    public init(_ code: WireErrorCode, _ message: String, requestID: UInt64 = 0) {
+    public init(_ code: WireErrorCode, _ message: String, requestID: UInt64 = 0, retryAfterMilliseconds: UInt16 = 0) {
         self.code = code
         self.message = message
         self.requestID = requestID
+        self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
     public var description: String { "\(code.name): \(message)" }

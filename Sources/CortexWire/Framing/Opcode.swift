@@ -10,6 +10,8 @@ public enum RequestKind: UInt8, Sendable, CaseIterable {
     case get = 0x22
     case delete = 0x23
     case count = 0x24
+    case analyticsAppend = 0x40
+    case analyticsSQL = 0x41
 
     /// The opcode of a successful response.
     public var responseOpcode: UInt8 { rawValue | 0x80 }
@@ -27,14 +29,16 @@ public enum RequestKind: UInt8, Sendable, CaseIterable {
         case .get: "get"
         case .delete: "delete"
         case .count: "count"
+        case .analyticsAppend: "analytics_append"
+        case .analyticsSQL: "analytics_sql"
         }
     }
 
     /// Whether the op changes data (needs the `ingest` scope) rather than reads it (`query`).
     public var isWrite: Bool {
         switch self {
-        case .collectionCreate, .collectionDrop, .upsert, .delete: true
-        case .ping, .collectionInfo, .collectionList, .query, .get, .count: false
+        case .collectionCreate, .collectionDrop, .upsert, .delete, .analyticsAppend: true
+        case .ping, .collectionInfo, .collectionList, .query, .get, .count, .analyticsSQL: false
         }
     }
 }
@@ -45,15 +49,6 @@ public enum Opcode {
     public static let hello: UInt8 = 0x80
     /// An error answer (docs/wire-protocol.md §5).
     public static let error: UInt8 = 0xFF
-    /// Reserved for the analytics store; a version-1 server answers `unsupported`.
-    public static let reservedAnalytics: ClosedRange<UInt8> = 0x40...0x4F
-
-    /// A human name for a reserved opcode, for the `unsupported` message.
-    public static func reservedName(_ opcode: UInt8) -> String {
-        switch opcode {
-        case 0x40: "analytics append"
-        case 0x41: "analytics SQL"
-        default: "analytics, reserved"
-        }
-    }
+    /// Reserved for more analytics operations (0x40 and 0x41 are defined); the server answers `unsupported`.
+    public static let reservedAnalytics: ClosedRange<UInt8> = 0x42...0x4F
 }

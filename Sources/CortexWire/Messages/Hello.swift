@@ -9,13 +9,20 @@ public struct Hello: Sendable, Equatable {
     public var keyID: String
     /// Scope bits of the key: 1 admin, 2 ingest, 4 query, 8 widget.
     public var scopeBits: UInt8
+    /// Whether the server serves ANALYTICS_APPEND and ANALYTICS_SQL: it sent the analytics limits
+    /// after the scope bits (§2.2). Without them, `limits` holds this build's analytics defaults.
+    public var supportsAnalytics: Bool
 
-    public init(version: UInt16 = Handshake.currentVersion, limits: WireLimits, tenantID: String, keyID: String, scopeBits: UInt8) {
+    public init(
+        version: UInt16 = Handshake.currentVersion, limits: WireLimits, tenantID: String, keyID: String, scopeBits: UInt8,
+        supportsAnalytics: Bool = true
+    ) {
         self.version = version
         self.limits = limits
         self.tenantID = tenantID
         self.keyID = keyID
         self.scopeBits = scopeBits
+        self.supportsAnalytics = supportsAnalytics
     }
 
     public func frame() -> Frame {
@@ -31,6 +38,12 @@ public struct Hello: Sendable, Equatable {
         writer.write(tenantID)
         writer.write(keyID)
         writer.write(scopeBits)
+        if supportsAnalytics {
+            writer.write(UInt32(clamping: limits.analyticsRowCountMax))
+            writer.write(UInt32(clamping: limits.analyticsColumnCountMax))
+            writer.write(UInt32(clamping: limits.sqlByteCountMax))
+            writer.write(UInt32(clamping: limits.parameterCountMax))
+        }
         return Frame(opcode: Opcode.hello, requestID: 0, payload: writer.bytes)
     }
 
@@ -54,6 +67,18 @@ public struct Hello: Sendable, Equatable {
         tenantID = try reader.readString("tenant id")
         keyID = try reader.readString("key id")
         scopeBits = try reader.read(UInt8.self, "scopes")
+        // A server without analytics ends here; one with it appends its four analytics limits.
+        supportsAnalytics = reader.remainingByteCount >= 16
+        guard supportsAnalytics else { return }
+        let rowsMax = Int(try reader.read(UInt32.self, "analytics_rows_max"))
+        let columnsMax = Int(try reader.read(UInt32.self, "analytics_columns_max"))
+        let sqlMax = Int(try reader.read(UInt32.self, "sql_bytes_max"))
+        let parametersMax = Int(try reader.read(UInt32.self, "parameters_max"))
+        guard rowsMax > 0, columnsMax > 0, sqlMax > 0 else { throw .protocolError("HELLO advertises a zero analytics limit") }
+        limits.analyticsRowCountMax = rowsMax
+        limits.analyticsColumnCountMax = columnsMax
+        limits.sqlByteCountMax = sqlMax
+        limits.parameterCountMax = parametersMax
     }
 }
 
@@ -62,7 +87,7 @@ extension WireError {
     public func frame() -> Frame {
         var writer = PayloadWriter(reservingCapacity: 8 + message.utf8.count)
         writer.write(code.rawValue)
-        writer.write(UInt16(0))
+        writer.write(retryAfterMilliseconds)
         writer.write(message)
         return Frame(opcode: Opcode.error, requestID: requestID, payload: writer.bytes)
     }
@@ -71,9 +96,9 @@ extension WireError {
     public init(errorPayload payload: [UInt8], requestID: UInt64) throws(WireError) {
         var reader = PayloadReader(payload, context: "ERROR")
         let code = try reader.read(UInt16.self, "code")
-        _ = try reader.read(UInt16.self, "reserved")
+        let retryAfter = try reader.read(UInt16.self, "retry_after_ms")
         let message = try reader.readString("message")
         try reader.expectEnd()
-        self.init(WireErrorCode(wireValue: code), message, requestID: requestID)
+        self.init(WireErrorCode(wireValue: code), message, requestID: requestID, retryAfterMilliseconds: retryAfter)
     }
 }

@@ -10,6 +10,8 @@ public enum WireRequest: Sendable, Equatable {
     case get(GetRequest)
     case delete(DeleteRequest)
     case count(collection: String)
+    case analyticsAppend(AnalyticsAppendRequest)
+    case analyticsSQL(AnalyticsSQLRequest)
 
     public var kind: RequestKind {
         switch self {
@@ -23,6 +25,8 @@ public enum WireRequest: Sendable, Equatable {
         case .get: .get
         case .delete: .delete
         case .count: .count
+        case .analyticsAppend: .analyticsAppend
+        case .analyticsSQL: .analyticsSQL
         }
     }
 
@@ -63,6 +67,11 @@ public enum WireRequest: Sendable, Equatable {
             writer.write(ids: request.ids)
             writer.write(json: request.whereFilter)
             writer.write(json: request.whereDocument)
+        case .analyticsAppend(let request):
+            writer.write(request.table)
+            request.batch.encode(to: &writer)
+        case .analyticsSQL(let request):
+            request.encode(to: &writer)
         }
         return writer.bytes
     }
@@ -88,6 +97,8 @@ public enum WireRequest: Sendable, Equatable {
             request = .delete(DeleteRequest(
                 collection: collection, ids: ids, whereFilter: try reader.readJSON("where"),
                 whereDocument: try reader.readJSON("where_document")))
+        case .analyticsAppend: request = .analyticsAppend(try decodeAnalyticsAppend(&reader, limits: limits))
+        case .analyticsSQL: request = .analyticsSQL(try AnalyticsSQLRequest.decode(from: &reader, limits: limits))
         }
         try reader.expectEnd()
         return request
@@ -101,6 +112,14 @@ public enum WireRequest: Sendable, Equatable {
         records.reserveCapacity(count)
         for _ in 0..<count { records.append(try WireRecord.decodeForUpsert(from: &reader, limits: limits)) }
         return UpsertRequest(collection: collection, records: records)
+    }
+
+    private static func decodeAnalyticsAppend(_ reader: inout PayloadReader, limits: WireLimits) throws(WireError) -> AnalyticsAppendRequest {
+        let table = try reader.readString("table")
+        let batch = try AnalyticsBatch.decode(from: &reader, rowCountMax: limits.analyticsRowCountMax, columnCountMax: limits.analyticsColumnCountMax)
+        guard batch.rowCount > 0 else { throw .invalidInput("\(reader.context): row count is 0; send at least one row") }
+        guard !batch.columns.isEmpty else { throw .invalidInput("\(reader.context): column count is 0; send at least one column") }
+        return AnalyticsAppendRequest(table: table, batch: batch)
     }
 
     private static func decodeQuery(_ reader: inout PayloadReader, limits: WireLimits) throws(WireError) -> QueryRequest {

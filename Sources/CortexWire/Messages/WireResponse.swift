@@ -1,3 +1,5 @@
+import CortexCore
+
 /// A successful response payload (docs/wire-protocol.md §4); errors are ``WireError``.
 public enum WireResponse: Sendable, Equatable {
     case pong([UInt8])
@@ -10,6 +12,10 @@ public enum WireResponse: Sendable, Equatable {
     case records(include: IncludeFields, [WireRecord])
     case deleted(UInt64)
     case count(UInt64)
+    /// ANALYTICS_APPEND: rows appended.
+    case analyticsAppended(UInt32)
+    /// ANALYTICS_SQL: the result, column by column.
+    case analyticsResult(AnalyticsBatch)
 
     /// The response to a `kind` request as a frame.
     public func frame(for kind: RequestKind, requestID: UInt64) -> Frame {
@@ -44,6 +50,8 @@ public enum WireResponse: Sendable, Equatable {
                 record.encodeIncluded(include, to: &writer)
             }
         case .deleted(let count), .count(let count): writer.write(count)
+        case .analyticsAppended(let count): writer.write(count)
+        case .analyticsResult(let batch): batch.encode(to: &writer)
         }
         return writer.bytes
     }
@@ -69,6 +77,11 @@ public enum WireResponse: Sendable, Equatable {
         case .get: response = try decodeRecords(&reader, limits: limits)
         case .delete: response = .deleted(try reader.read(UInt64.self, "deleted"))
         case .count: response = .count(try reader.read(UInt64.self, "count"))
+        case .analyticsAppend: response = .analyticsAppended(try reader.read(UInt32.self, "appended"))
+        case .analyticsSQL:
+            // Columns are bounded by the bytes (each carries a name, a type and a bitmap of ⌈rows / 8⌉ bytes).
+            response = .analyticsResult(try AnalyticsBatch.decode(
+                from: &reader, rowCountMax: Limits.wireAnalyticsResultRowCountMax, columnCountMax: Int(UInt32.max)))
         }
         try reader.expectEnd()
         return response

@@ -4,7 +4,7 @@ import CortexCore
 import Foundation
 
 /// `cortex load events|conversations`: bulk-load a CSV file into an analytics table.
-struct LoadAnalyticsCommand: ParsableCommand {
+struct LoadAnalyticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics",
         abstract: "Bulk-load a CSV or JSON Lines file into an analytics table (events, conversations or a created table).",
@@ -13,31 +13,37 @@ struct LoadAnalyticsCommand: ParsableCommand {
             flat object per line (column → value; absent = NULL; timestamps as epoch ms or ISO 8601 UTC). Rows are written \
             straight into sealed, compressed segments (partitioned by day, sorted by tenant): when the command \
             prints its summary, every row is durable. Also available as `cortex load events` and \
-            `cortex load conversations`.
+            `cortex load conversations`, which also take --server HOST:PORT --api-key K to send the rows to a running \
+            server over the wire protocol (the tenant is the key's; leave tenant_id out of the file).
             """)
 
     @OptionGroup var options: AnalyticsLoadOptions
     @Option(name: .long, help: "Table name.") var table: String
 
-    func run() throws { try options.load(table: table) }
+    func run() async throws { try await options.load(table: table) }
 }
 
-struct LoadEventsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Bulk-load conversation events from CSV.")
+struct LoadEventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Bulk-load conversation events from CSV or JSON Lines (locally, or into a server with --server).")
     @OptionGroup var options: AnalyticsLoadOptions
-    func run() throws { try options.load(table: "events") }
+    func run() async throws { try await options.load(table: "events") }
 }
 
-struct LoadConversationsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conversations", abstract: "Bulk-load finished conversations from CSV.")
+struct LoadConversationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversations",
+        abstract: "Bulk-load finished conversations from CSV or JSON Lines (locally, or into a server with --server).")
     @OptionGroup var options: AnalyticsLoadOptions
-    func run() throws { try options.load(table: "conversations") }
+    func run() async throws { try await options.load(table: "conversations") }
 }
 
 struct AnalyticsLoadOptions: ParsableArguments {
     @Option(name: .long, help: "Data folder (the analytics store is DATA/analytics).") var data = "./data"
     @Option(name: .long, help: "Input file (.csv with a header line, or .jsonl with one flat object per line).") var file: String
     @Flag(name: .long, help: "Print the summary as JSON.") var json = false
+    @Option(name: .long, help: "Append to a running server at HOST:PORT (wire protocol) instead of --data.") var server: String?
+    @Option(name: .customLong("api-key"), help: "API key for --server (scope ingest).") var apiKey: String?
 
     struct Summary: Encodable {
         let table: String
@@ -51,7 +57,21 @@ struct AnalyticsLoadOptions: ParsableArguments {
         }
     }
 
-    func load(table name: String) throws {
+    func load(table name: String) async throws {
+        if let server {
+            let summary = try await RemoteAnalyticsLoad(server: try RemoteServer(address: server, apiKey: apiKey), table: name, file: file).run()
+            if json {
+                try printJSON(summary)
+            } else {
+                print(String(format: "appended %d rows to %@ of tenant %@ at %@ in %.1f s (%.0f rows/s)", summary.rows, summary.table,
+                             summary.tenant, server, summary.seconds, Double(summary.rows) / max(summary.seconds, 1e-9)))
+            }
+            return
+        }
+        try loadLocally(table: name)
+    }
+
+    private func loadLocally(table name: String) throws {
         let summary = try reportingErrors { () throws(CortexError) -> Summary in
             guard file.hasSuffix(".csv") || file.hasSuffix(".jsonl") else {
                 throw .invalidInput("--file must be a .csv or .jsonl file; got \(file)")

@@ -7,35 +7,20 @@ import Hummingbird
 import NIOPosix
 
 /// `/api/v1/analytics/…`: appending conversation facts and querying them with SQL, always as the
-/// API key's tenant (docs/analytics-sql.md, docs/openapi.yaml).
-///
-/// The tenant's rows carry its number (``AnalyticsTenantNumbers``) in `tenant_id`; a request
-/// body may not set `tenant_id`, and every query runs with the tenant scope, which the engine
-/// applies below the SQL (no `OR`, alias or constant can widen it).
+/// caller's tenant (docs/analytics-sql.md, docs/openapi.yaml); the work itself is ``AnalyticsAccess``,
+/// which the wire protocol shares.
 struct AnalyticsRoutes: Sendable {
-    let store: AnalyticsStore
-    let numbers: AnalyticsTenantNumbers
+    let analytics: AnalyticsAccess
     let work: TenantWork
 
     func register(on group: RouterGroup<CortexRequestContext>) {
-        for table in ["events", "conversations"] {
+        for table in AnalyticsAccess.tableNames {
             group.post("analytics/\(table)") { request, context in
                 let tenant = try context.tenant(forWrite: true)
                 let rows = try await work.parse(request) { (data: Data) throws(CortexError) in try AnalyticsRequests.rows(data, field: table) }
-                let store = self.store, numbers = self.numbers
+                let analytics = self.analytics
                 let appended = try await work.pool.runIfActive { () throws(CortexError) -> Int in
-                    guard let target = store.analyticsTable(named: table) else { throw .unavailable("analytics table \(table) is missing") }
-                    let number = try numbers.number(of: tenant)
-                    var builder = RowBatchBuilder(schema: target.schema)
-                    for (index, row) in rows.enumerated() {
-                        do throws(CortexError) {
-                            try builder.append([(target.schema.columns[target.schema.tenantColumn].name, .integer(number))] + row)
-                        } catch {
-                            throw .invalidInput("\(table)[\(index)]: \(error.message)")
-                        }
-                    }
-                    try target.append(builder.take())
-                    return rows.count
+                    try analytics.append(rows, to: table, tenant: tenant)
                 }
                 return jsonResponse(AnalyticsResponses.Appended(appended: appended))
             }
@@ -43,11 +28,9 @@ struct AnalyticsRoutes: Sendable {
         group.post("analytics/sql") { request, context in
             let tenant = try context.tenant(forWrite: false)
             let query = try await work.parse(request, AnalyticsRequests.sql)
-            let store = self.store, numbers = self.numbers
+            let analytics = self.analytics
             let result = try await work.pool.runIfActive { () throws(CortexError) -> QueryResult in
-                let scope = QueryScope.tenant(try numbers.number(of: tenant))
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
-                return try store.execute(sql: query.sql, parameters: query.parameters, scope: scope, now: now)
+                try analytics.query(query.sql, parameters: query.parameters, tenant: tenant)
             }
             return jsonTextResponse(AnalyticsResponses.result(result))
         }
@@ -66,9 +49,7 @@ enum AnalyticsRequests {
         return try elements.enumerated().map { (index, element) throws(CortexError) in
             guard case .object(let object) = element else { throw .invalidInput("\(field)[\(index)] must be an object; got \(element.kindName)") }
             return try object.sorted { $0.key < $1.key }.map { (key, value) throws(CortexError) in
-                guard key.lowercased() != "tenant_id" else {
-                    throw .invalidInput("\(field)[\(index)].tenant_id is set by the server from the API key; leave it out")
-                }
+                try AnalyticsAccess.refuseTenantColumn(key, at: "\(field)[\(index)].tenant_id")
                 return (key, try ingestValue(value, name: "\(field)[\(index)].\(key)"))
             }
         }

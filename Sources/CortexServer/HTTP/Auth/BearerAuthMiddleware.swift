@@ -54,13 +54,17 @@ struct RateLimitMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let key = subject == .principal ? context.requirePrincipal().subjectID : context.clientAddress
-        if let wait = limiter.take(key) {
-            let seconds = wait.retryAfterSeconds
-            let limit = subject == .principal
-                ? "rate limit of \(Int(limiter.refillPerSecond)) requests per second (burst \(Int(limiter.burst))) exceeded"
-                : "too many sign-in requests from this address (limit \(Int(limiter.burst)) per minute)"
-            throw CortexError.rateLimited("\(limit); retry in \(seconds) s", retryAfter: wait)
-        }
+        try Self.admit(key, limiter: limiter, subject: subject)
         return try await next(request, context)
+    }
+
+    /// Takes one token from `key`'s bucket; throws `.rateLimited` with the wait when it has none.
+    /// The wire protocol calls this too, with the same limiter, so a key's HTTP and wire requests share one budget.
+    static func admit(_ key: String, limiter: TokenBucketLimiter, subject: Subject) throws(CortexError) {
+        guard let wait = limiter.take(key) else { return }
+        let limit = subject == .principal
+            ? "rate limit of \(Int(limiter.refillPerSecond)) requests per second (burst \(Int(limiter.burst))) exceeded"
+            : "too many sign-in requests from this address (limit \(Int(limiter.burst)) per minute)"
+        throw .rateLimited("\(limit); retry in \(wait.retryAfterSeconds) s", retryAfter: wait)
     }
 }
