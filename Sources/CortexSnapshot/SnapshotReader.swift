@@ -50,6 +50,7 @@ public struct SnapshotReader {
                 problems.append(error.message)
             }
         }
+        if let analytics = manifest.analytics { problems += AnalyticsSnapshotReader(target: target).verify(analytics) }
         guard problems.isEmpty else {
             throw .corrupt("snapshot \(manifest.id) failed verification: " + problems.joined(separator: "; "))
         }
@@ -60,7 +61,10 @@ public struct SnapshotReader {
     public func prune(keep: Int) throws(CortexError) -> [String] {
         guard keep >= 1 else { throw .invalidInput("--keep must be at least 1; got \(keep)") }
         let complete = try list().map(\.id)
-        guard complete.count > keep else { return [] }
+        guard complete.count > keep else {
+            try pruneAnalyticsSegments()
+            return []
+        }
         let oldestKept = complete[complete.count - keep]
         var deleted: [String] = []
         let keys = try target.list(prefix: "snapshots/")
@@ -78,6 +82,7 @@ public struct SnapshotReader {
             for key in manifestFirst { try target.delete(key) }
             deleted.append(id)
         }
+        try pruneAnalyticsSegments()
         return deleted
     }
 
