@@ -218,3 +218,62 @@ func analyticsAnswers(_ store: AnalyticsStore) throws -> [String] {
         #expect(try analyticsAnswers(restored) == expected)
     }
 }
+
+/// The analytics part of snapshots against moto (S3): the same layout, HEAD-based reuse, prune and verify.
+@Suite struct AnalyticsS3MotoTests {
+    @Test func analyticsSnapshotToS3RestoresReusesSegmentsPrunesAndNamesACorruptObject() throws {
+        let moto = try MotoServer()
+        let fixture = try AnalyticsSource()
+        defer { fixture.source.engine.close() }
+        let client = try motoClient(moto)
+        let target = S3Target(client: client, prefix: "backups/")
+        let expected = try analyticsAnswers(fixture.store)
+        let (first, firstStats) = try fixture.snapshot(to: target)
+        let firstKeys = try #require(first.analytics?.segmentKeys)
+        #expect(Set(try client.listObjects(prefix: "backups/analytics/")) == Set(firstKeys.map { "backups/" + $0 }))
+        #expect(firstStats.uploadedObjectCount == first.analytics?.objects.count)
+
+        let reader = SnapshotReader(target: target)
+        try reader.verify(first)
+        let restoredPath = fixture.source.directory.child("restored")
+        _ = try SnapshotRestorer(target: target).restoreAll(first, to: restoredPath, replacing: false)
+        let restored = try AnalyticsStore(folder: restoredPath + "/analytics", options: AnalyticsSource.options)
+        #expect(try analyticsAnswers(restored) == expected)
+
+        try fixture.append(events: 70, conversations: 14, seed: 20, dayOffset: 7, bulk: true)
+        try fixture.append(events: 65, conversations: 13, seed: 21, dayOffset: 5)
+        let (second, secondStats) = try fixture.snapshot(to: target)
+        #expect(secondStats.reusedSegmentCount == firstKeys.count)
+        #expect(secondStats.uploadedObjectCount == 6)
+        try fixture.store.flush()
+        let (third, _) = try fixture.snapshot(to: target)
+        #expect(try reader.prune(keep: 1) == [first.id, second.id])
+        let thirdKeys = try #require(third.analytics?.segmentKeys)
+        #expect(Set(try client.listObjects(prefix: "backups/analytics/")) == Set(thirdKeys.map { "backups/" + $0 }))
+
+        let manifest = try #require(third.analytics?.tables.first?.manifest)
+        try target.write(manifest.key, bytes: [UInt8](repeating: 7, count: manifest.storedBytes))
+        let error = #expect(throws: CortexError.self) { try reader.verify(third) }
+        #expect(error?.message == "snapshot \(third.id) failed verification: \(manifest.key) does not match its SHA-256 in the manifest")
+    }
+}
+
+@Suite struct AnalyticsSegmentCompressionTests {
+    /// The measurement behind storing segments raw (AnalyticsSnapshotWriter.segmentCompression).
+    @Test func aSecondZstdPassOverSegmentsSavesLittle() throws {
+        let fixture = try AnalyticsSource()
+        defer { fixture.source.engine.close() }
+        let checkpoint = try fixture.store.checkpoint()
+        defer { checkpoint.release() }
+        var raw = 0, compressed = 0
+        for table in checkpoint.tables {
+            for segment in table.segments {
+                let bytes = try readFile(segment.path)
+                raw += bytes.count
+                compressed += try zstdCompress(bytes).count
+            }
+        }
+        print("segments: \(raw) bytes raw, \(compressed) bytes after zstd level 3 (\(Double(compressed) / Double(max(raw, 1))))")
+        #expect(raw > 0)
+    }
+}

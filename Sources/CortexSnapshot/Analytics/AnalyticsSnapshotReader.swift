@@ -11,40 +11,44 @@ struct AnalyticsSnapshotReader {
     ///
     /// - Throws: `.corrupt` (or `.notFound`) naming the object's key.
     func fetch(_ object: AnalyticsSnapshotSection.Object) throws(CortexError) -> [UInt8] {
-        var storedHasher = SHA256()
-        var storedBytes = 0
+        let key = object.key
+        var stored: [UInt8] = []
+        stored.reserveCapacity(object.storedBytes)
+        try target.read(key) { (chunk: UnsafeRawBufferPointer) throws(CortexError) in
+            // Bounds memory: an object longer than the manifest says is rejected as it streams.
+            guard stored.count + chunk.count <= object.storedBytes else {
+                throw .corrupt("\(key) is longer than the \(object.storedBytes) bytes the manifest says")
+            }
+            stored.append(contentsOf: chunk)
+        }
+        guard stored.count == object.storedBytes else {
+            throw .corrupt("\(key) has \(stored.count) bytes; the manifest says \(object.storedBytes)")
+        }
+        guard SHA256.hexHash(stored) == object.sha256 else { throw .corrupt("\(key) does not match its SHA-256 in the manifest") }
+        guard object.compression == .zstd else {
+            guard object.rawBytes == stored.count, object.rawSHA256 == object.sha256 else {
+                throw .corrupt("\(key) is stored uncompressed, but its raw and stored size or SHA-256 differ in the manifest")
+            }
+            return stored
+        }
         var raw: [UInt8] = []
         raw.reserveCapacity(object.rawBytes)
-        let decompressor = object.compression == .zstd ? try ZstdDecompressor() : nil
-        let key = object.key
         do throws(CortexError) {
-            try target.read(key) { (chunk: UnsafeRawBufferPointer) throws(CortexError) in
-                storedHasher.update(chunk)
-                storedBytes += chunk.count
-                // Bounds memory: an object longer than the manifest says is rejected as it streams.
-                guard storedBytes <= object.storedBytes else {
-                    throw .corrupt("\(key) is longer than the \(object.storedBytes) bytes the manifest says")
-                }
-                guard let decompressor else { return raw.append(contentsOf: chunk) }
-                try decompressor.decompress(chunk) { (out: UnsafeRawBufferPointer) throws(CortexError) in
+            let decompressor = try ZstdDecompressor()
+            try withBytes(stored) { (buffer: UnsafeRawBufferPointer) throws(CortexError) in
+                try decompressor.decompress(buffer) { (out: UnsafeRawBufferPointer) throws(CortexError) in
                     guard raw.count + out.count <= object.rawBytes else {
-                        throw .corrupt("\(key) decompresses to more than the \(object.rawBytes) bytes the manifest says")
+                        throw .corrupt("decompresses to more than the \(object.rawBytes) bytes the manifest says")
                     }
                     raw.append(contentsOf: out)
                 }
             }
-            try decompressor?.finish()
-        } catch where error.code == .corrupt && !error.message.hasPrefix(key) {
+            try decompressor.finish()
+        } catch where error.code == .corrupt {
             throw .corrupt("\(key): \(error.message)")
         }
-        guard storedBytes == object.storedBytes else {
-            throw .corrupt("\(key) has \(storedBytes) bytes; the manifest says \(object.storedBytes)")
-        }
-        guard SHA256.hexHash(raw) == object.rawSHA256 else {
-            throw .corrupt("\(key) does not match its SHA-256 in the manifest")
-        }
-        if object.compression == .zstd, SHA256.hex(storedHasher.finalize()) != object.sha256 {
-            throw .corrupt("\(key) does not match its SHA-256 in the manifest")
+        guard raw.count == object.rawBytes, SHA256.hexHash(raw) == object.rawSHA256 else {
+            throw .corrupt("\(key) decompresses to content that does not match the manifest")
         }
         return raw
     }
