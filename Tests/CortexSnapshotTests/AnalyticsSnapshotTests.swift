@@ -219,6 +219,62 @@ func analyticsAnswers(_ store: AnalyticsStore) throws -> [String] {
     }
 }
 
+/// Per-tenant analytics restore: one tenant's rows replaced by the snapshot's, numbers mapped.
+@Suite struct TenantAnalyticsRestoreTests {
+    /// Answers of tenant-scoped queries that do not print the tenant number.
+    static func tenantAnswers(_ store: AnalyticsStore, _ number: Int64) throws -> [String] {
+        try [
+            "SELECT count(*), sum(latency_ms), min(ts), max(ts) FROM events",
+            "SELECT event_type, country, count(*), sum(tokens_out) FROM events GROUP BY event_type, country ORDER BY event_type, country",
+            "SELECT channel, count(*), sum(message_count), avg(success_score) FROM conversations GROUP BY channel ORDER BY channel",
+        ].map { sql in try store.execute(sql: sql, scope: .tenant(number), now: 0).canonicalText }
+    }
+
+    @Test func restoringOneTenantsAnalyticsLeavesOtherTenantsRowsIdentical() throws {
+        let fixture = try AnalyticsSource()
+        defer { fixture.source.engine.close() }
+        let target = fixture.source.target
+        let (manifest, _) = try fixture.snapshot(to: target)
+        let tenant2AtSnapshot = try Self.tenantAnswers(fixture.store, 2)
+        // After the snapshot: tenant 2 loses its rows, every tenant gets new ones.
+        try fixture.table("events").deleteTenant(2)
+        try fixture.append(events: 300, conversations: 60, seed: 30, dayOffset: 6)
+        let others = try [1, 3].map { number in try Self.tenantAnswers(fixture.store, number) }
+        #expect(try Self.tenantAnswers(fixture.store, 2) != tenant2AtSnapshot)
+
+        let restorer = SnapshotRestorer(target: target)
+        let staging = fixture.source.directory.child("data") + "/.restore-analytics"
+        let rows = try restorer.restoreTenantAnalytics(from: manifest, into: fixture.store, snapshotNumber: 2, number: 2, staging: staging)
+        #expect(rows == 4_000 + 800 + 500 + 100)
+        #expect(try Self.tenantAnswers(fixture.store, 2) == tenant2AtSnapshot)
+        #expect(try [1, 3].map { number in try Self.tenantAnswers(fixture.store, number) } == others)
+        #expect(!FileManager.default.fileExists(atPath: staging))
+
+        // Into another data folder where the tenant has number 7: the rows carry 7.
+        let other = try AnalyticsStore(folder: fixture.source.directory.child("other-analytics"), options: AnalyticsSource.options)
+        _ = try restorer.restoreTenantAnalytics(from: manifest, into: other, snapshotNumber: 2, number: 7, staging: staging)
+        #expect(try Self.tenantAnswers(other, 7) == tenant2AtSnapshot)
+        #expect(try other.execute(sql: "SELECT count(*) FROM events WHERE tenant_id <> 7", scope: .platform, now: 0).canonicalText == "0\n")
+
+        // A tenant without a number in the snapshot had no rows: restoring it deletes its rows.
+        _ = try restorer.restoreTenantAnalytics(from: manifest, into: fixture.store, snapshotNumber: nil, number: 3, staging: staging)
+        #expect(try fixture.store.execute(sql: "SELECT count(*) FROM events", scope: .tenant(3), now: 0).canonicalText == "0\n")
+        #expect(try Self.tenantAnswers(fixture.store, 1) == others[0])
+    }
+
+    @Test func theSnapshotsSystemEnvironmentOpensForLookups() throws {
+        let fixture = try AnalyticsSource()
+        defer { fixture.source.engine.close() }
+        let (manifest, _) = try fixture.snapshot(to: fixture.source.target)
+        let staging = fixture.source.directory.child("data") + "/.restore-system"
+        let tenants = try SnapshotRestorer(target: fixture.source.target).withSnapshotSystem(manifest, staging: staging) {
+            (engine: StorageEngine) throws(CortexError) in try engine.listTenants().map(\.id.rawValue)
+        }
+        #expect(tenants == ["acme", "beta"])
+        #expect(!FileManager.default.fileExists(atPath: staging))
+    }
+}
+
 /// The analytics part of snapshots against moto (S3): the same layout, HEAD-based reuse, prune and verify.
 @Suite struct AnalyticsS3MotoTests {
     @Test func analyticsSnapshotToS3RestoresReusesSegmentsPrunesAndNamesACorruptObject() throws {

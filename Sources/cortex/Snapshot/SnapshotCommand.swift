@@ -1,5 +1,6 @@
 import ArgumentParser
 import CortexAnalytics
+import CortexApp
 import CortexCore
 import CortexSnapshot
 import CortexStorage
@@ -143,6 +144,7 @@ struct RestoreCommand: AsyncParsableCommand {
                 let engine = try StorageEngine(options: StorageOptions(dataDirectory: to))
                 defer { engine.close() }
                 try restorer.restoreTenant(id, from: manifest, into: engine)
+                try restoreTenantAnalytics(id, from: manifest, restorer: restorer, engine: engine, folder: to)
                 return (manifest, [id.rawValue])
             }
             let restored = try restorer.restoreAll(manifest, to: to, replacing: force) { event in
@@ -157,6 +159,21 @@ struct RestoreCommand: AsyncParsableCommand {
             print("restored snapshot \(manifest.id) into \(to): \(tenant == nil ? "system and \(tenants.count) tenants" : "tenant \(tenants[0])") in \(format(seconds)) s")
         }
     }
+}
+
+/// The analytics rows of tenant `id` from the snapshot into `DATA/analytics`, its
+/// number mapped from the snapshot's registry to the data folder's.
+private func restoreTenantAnalytics(
+    _ id: TenantID, from manifest: SnapshotManifest, restorer: SnapshotRestorer, engine: StorageEngine, folder: String
+) throws(CortexError) {
+    guard manifest.analytics != nil else { return }
+    let snapshotNumber = try restorer.withSnapshotSystem(manifest, staging: folder + "/.restore-system-" + manifest.id) {
+        (snapshot: StorageEngine) throws(CortexError) in try AnalyticsTenantNumbers(engine: snapshot).existingNumber(of: id)
+    }
+    let number = try AnalyticsTenantNumbers(engine: engine).number(of: id)
+    let store = try AnalyticsStore(folder: folder + "/analytics")
+    _ = try restorer.restoreTenantAnalytics(
+        from: manifest, into: store, snapshotNumber: snapshotNumber, number: number, staging: folder + "/.restore-analytics-" + manifest.id)
 }
 
 struct SnapshotSummaryJSON: Encodable {
