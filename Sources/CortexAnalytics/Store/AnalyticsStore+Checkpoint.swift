@@ -73,11 +73,6 @@ public enum AnalyticsFolderLayout {
         try FileIO.createFolder(folder + "/" + table + "/segments")
         try FileIO.createFolder(folder + "/" + table + "/log")
     }
-
-    /// Writes `bytes` to `path` durably (temporary file, fsync, rename, folder fsync).
-    public static func writeFile(_ bytes: [UInt8], to path: String) throws(CortexError) {
-        try FileIO.writeAtomically(bytes, to: path)
-    }
 }
 
 extension AnalyticsStore {
