@@ -80,7 +80,7 @@ let package = Package(
         // (local, hashing, OpenAI-compatible HTTP over libcurl).
         .target(name: "CortexEmbed", dependencies: ["CortexCore", "COpenBLAS", "CEmbedKernels", "CCurl"], swiftSettings: engineSettings),
         // Snapshots of data folders: compacted LMDB copies, zstd, manifests, targets, restore.
-        .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CZstd", "CCurl"], swiftSettings: commonSettings),
+        .target(name: "CortexSnapshot", dependencies: ["CortexCore", "CortexStorage", "CortexAnalytics", "CZstd", "CCurl"], swiftSettings: commonSettings),
         // Domain services; today Auth/: accounts, passwords, tokens, API keys, rate limits.
         .target(
             name: "CortexApp",
@@ -165,7 +165,7 @@ let package = Package(
             swiftSettings: commonSettings
         ),
         .testTarget(
-            name: "CortexSnapshotTests", dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexTesting"],
+            name: "CortexSnapshotTests", dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexAnalytics", "CortexTesting"],
             swiftSettings: commonSettings),
         .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(

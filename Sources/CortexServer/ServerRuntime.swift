@@ -69,7 +69,7 @@ public enum ServerRuntime {
         // Backups run on threads of their own: a long snapshot never holds up requests or shipping.
         let backupPool = NIOThreadPool(numberOfThreads: 2)
         backupPool.start()
-        let backups = try Backups(engine: engine, settings: settings.backup, executor: ThreadPoolExecutor(pool: backupPool), logger: logger)
+        let backups = try Backups(engine: engine, analytics: analytics.store, settings: settings.backup, executor: ThreadPoolExecutor(pool: backupPool), logger: logger)
         BackupRoutes(backups: backups).register(on: api)
 
         let wire = try await WireListener.bind(

@@ -46,6 +46,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var createdAt: Int64
     public var compression = "zstd"
     public var environments: [EnvironmentEntry]
+    /// The analytics store (Analytics/AnalyticsSnapshotSection.swift); nil when the data folder had none.
+    public var analytics: AnalyticsSnapshotSection? = nil
 
     public var rawBytes: Int { environments.reduce(0) { $0 + $1.rawBytes } }
     /// When the last environment was pinned: the snapshot holds no commit after it.
@@ -53,7 +55,7 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var storedBytes: Int { environments.reduce(0) { $0 + $1.storedBytes } }
 
     enum CodingKeys: String, CodingKey {
-        case format, id, compression, environments
+        case format, id, compression, environments, analytics
         case formatVersion = "format_version", createdAt = "created_at_ms"
     }
 

@@ -61,6 +61,7 @@ public struct SnapshotReader {
                 problems.append(error.message)
             }
         }
+        if let analytics = manifest.analytics { problems += AnalyticsSnapshotReader(target: target).verify(analytics) }
         guard problems.isEmpty else {
             throw .corrupt("snapshot \(manifest.id) failed verification: " + problems.joined(separator: "; "))
         }
@@ -71,7 +72,10 @@ public struct SnapshotReader {
     public func prune(keep: Int) throws(CortexError) -> [String] {
         guard keep >= 1 else { throw .invalidInput("--keep must be at least 1; got \(keep)") }
         let complete = try list().map(\.id)
-        guard complete.count > keep else { return [] }
+        guard complete.count > keep else {
+            try pruneAnalyticsSegments()
+            return []
+        }
         let oldestKept = complete[complete.count - keep]
         var deleted: [String] = []
         let keys = try target.list(prefix: "snapshots/")
@@ -90,6 +94,7 @@ public struct SnapshotReader {
             deleted.append(id)
         }
         try pruneLog(keeping: try list())
+        try pruneAnalyticsSegments()
         return deleted
     }
 

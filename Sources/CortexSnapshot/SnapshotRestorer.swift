@@ -67,17 +67,19 @@ public struct SnapshotRestorer {
             guard files.fileExists(atPath: staging + "/system/data.mdb") else {
                 throw .corrupt("snapshot \(manifest.id) has no system environment")
             }
+            try stageAnalytics(of: manifest, in: staging, progress: progress)
             try StorageEngine.markRestoredDataFolder(staging)
             outcome = try replayStaged(staging, timelines: timelines, until: point)
         } catch {
             try? removeTree(staging)
             throw error
         }
-        // Snapshots do not carry the analytics store yet (docs/backups.md): keep it rather than lose it.
-        for entry in existing where entry != "analytics" { try removeTree(dataFolder + "/" + entry) }
+        // A snapshot without analytics (older, or of a folder without it) keeps an existing analytics store.
+        for entry in existing where entry != "analytics" || manifest.analytics != nil { try removeTree(dataFolder + "/" + entry) }
         try createFolder(staging + "/tenants")
         try move(staging + "/system", to: dataFolder + "/system")
         try move(staging + "/tenants", to: dataFolder + "/tenants")
+        if manifest.analytics != nil { try move(staging + "/analytics", to: dataFolder + "/analytics") }
         try removeTree(staging)
         try StorageEngine.markRestoredDataFolder(dataFolder)
         // Open what was restored: the registry must list every restored tenant.
@@ -87,6 +89,7 @@ public struct SnapshotRestorer {
         for id in outcome.tenants where !registered.contains(id) {
             throw .corrupt("restored tenant \(id) is missing from the restored tenant registry")
         }
+        if manifest.analytics != nil { try checkRestoredAnalytics(dataFolder + "/analytics") }
         return outcome
     }
 
@@ -217,7 +220,7 @@ public struct SnapshotRestorer {
     }
 }
 
-private func createFolder(_ path: String) throws(CortexError) {
+func createFolder(_ path: String) throws(CortexError) {
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
@@ -225,7 +228,7 @@ private func createFolder(_ path: String) throws(CortexError) {
     }
 }
 
-private func removeTree(_ path: String) throws(CortexError) {
+func removeTree(_ path: String) throws(CortexError) {
     guard FileManager.default.fileExists(atPath: path) else { return }
     do {
         try FileManager.default.removeItem(atPath: path)
@@ -234,7 +237,7 @@ private func removeTree(_ path: String) throws(CortexError) {
     }
 }
 
-private func move(_ from: String, to destination: String) throws(CortexError) {
+func move(_ from: String, to destination: String) throws(CortexError) {
     do {
         try FileManager.default.moveItem(atPath: from, toPath: destination)
     } catch {

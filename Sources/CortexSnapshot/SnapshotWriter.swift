@@ -1,5 +1,6 @@
 public import CortexCore
 public import CortexStorage
+public import CortexAnalytics
 import Dispatch
 import Synchronization
 
@@ -11,6 +12,8 @@ import Glibc
 public enum SnapshotProgress: Sendable {
     case environmentStarted(name: String)
     case environmentFinished(name: String, rawBytes: Int, storedBytes: Int)
+    /// The analytics store's objects are written (or found already in the target).
+    case analyticsFinished(AnalyticsSnapshotStats)
 }
 
 /// Takes full snapshots of a data folder: the system environment and every
@@ -21,10 +24,13 @@ public struct SnapshotWriter {
     let engine: StorageEngine
     let target: any SnapshotTarget
     let clock: any EpochClock
+    /// The data folder's analytics store, when it has one (snapshotted first: see create).
+    let analytics: AnalyticsStore?
 
-    public init(engine: StorageEngine, target: any SnapshotTarget, clock: any EpochClock = SystemEpochClock()) {
+    public init(engine: StorageEngine, target: any SnapshotTarget, analytics: AnalyticsStore? = nil, clock: any EpochClock = SystemEpochClock()) {
         self.engine = engine
         self.target = target
+        self.analytics = analytics
         self.clock = clock
     }
 
@@ -36,6 +42,10 @@ public struct SnapshotWriter {
         let id = SnapshotID.make(at: createdAt)
         let folder = "snapshots/" + id + "/"
         var entries: [SnapshotManifest.EnvironmentEntry] = []
+        // Analytics before the system environment: every tenant number its rows carry is then in the system copy.
+        let analyticsSection = try analytics.map { (store: AnalyticsStore) throws(CortexError) in
+            try writeAnalytics(store, folder: folder, progress: progress)
+        }
         progress(.environmentStarted(name: engine.system.name))
         var entry = try copy(engine.system, object: "system.mdb.zst", key: folder + "system.mdb.zst")
         entries.append(entry)
@@ -50,7 +60,8 @@ public struct SnapshotWriter {
             entries.append(entry)
             progress(.environmentFinished(name: entry.name, rawBytes: entry.rawBytes, storedBytes: entry.storedBytes))
         }
-        let manifest = SnapshotManifest(id: id, createdAt: createdAt, environments: entries)
+        var manifest = SnapshotManifest(id: id, createdAt: createdAt, environments: entries)
+        manifest.analytics = analyticsSection
         try target.write(folder + "manifest.json", bytes: try manifest.encoded())
         return manifest
     }

@@ -29,25 +29,68 @@ import Testing
         return seen
     }
 
-    /// Writes acknowledged before a kill -9 of a server that ships its log to S3 every 100 ms are all in the
-    /// shipped log once the server has restarted and caught up: a restore from the bucket has every one.
+    /// Registers root@example.com on a running server, stops it and promotes the account; returns the password.
+    private static func makeAdministrator(_ fixture: WireFixture, environment: [String: String]) async throws {
+        let server = try fixture.start(environment: environment)
+        let registered = try await VectorAPI(server, key: nil).send(
+            "POST", "/auth/register", ["email": "root@example.com", "password": "correct horse battery", "name": "Root"])
+        try #require(registered.status == 201, "\(registered.text)")
+        #expect(server.stop() == 0)
+        let promoted = try runProduct("cortex", ["admin", "users", "promote", "--data", fixture.data, "--email", "root@example.com"])
+        try #require(promoted.status == 0, "\(promoted.stderr)")
+    }
+
+    private static func administrator(_ server: ServerProcess) async throws -> VectorAPI {
+        let login = try await VectorAPI(server, key: nil).send("POST", "/auth/login", ["email": "root@example.com", "password": "correct horse battery"])
+        return VectorAPI(server, key: try #require(try login.json()["access_token"] as? String, "\(login.text)"))
+    }
+
+    private static let analyticsQueries = [
+        "SELECT event_type, count(*) AS n, sum(latency_ms) AS total FROM events GROUP BY event_type ORDER BY event_type",
+        "SELECT conversation_id, max(ts) FROM events GROUP BY conversation_id ORDER BY conversation_id LIMIT 20",
+    ]
+
+    private static func analyticsAnswers(_ server: ServerProcess, key: String) async throws -> [String] {
+        var answers: [String] = []
+        for sql in analyticsQueries {
+            let body = try JSONSerialization.data(withJSONObject: ["sql": sql])
+            let reply = try await TestHTTPClient(baseURL: server.baseURL).send(
+                "POST", "/api/v1/analytics/sql", body: body, headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json"])
+            try #require(reply.status == 200, "\(reply.text)")
+            answers.append(reply.text)
+        }
+        return answers
+    }
+
+    /// A server that ships its log to S3 (moto) every 100 ms: a snapshot taken while it runs (vectors and
+    /// analytics), more writes, kill -9 while writing, a restart that catches up. A restore from the bucket
+    /// into an empty folder answers vector queries and analytics SQL exactly as the original does, with
+    /// every acknowledged write.
     @Test func killNineDuringShippingLosesNoAcknowledgedWriteFromTheShippedLog() async throws {
         let moto = try MotoServer()
         let fixture = try WireFixture(tenants: ["acme"])
         let (key, _) = try fixture.mintKey(scopes: "query,ingest")
         let url = "s3://\(moto.bucket)/server"
-        let environment = moto.environment.merging([
+        let environment = AuthFixture.environment(moto.environment.merging([
             "CORTEX_BACKUP_TARGET": url, "CORTEX_BACKUP_ENDPOINT": moto.endpoint,
             "CORTEX_BACKUP_SHIP_INTERVAL_MS": "100", "CORTEX_BACKUP_SNAPSHOT_INTERVAL_SECONDS": "0",
-        ]) { $1 }
-        let base = try runProduct("cortex", ["snapshot", "create", "--data", fixture.data, "--to", url, "--endpoint", moto.endpoint],
-                                  environment: moto.environment)
-        try #require(base.status == 0, "\(base.stderr)")
+        ]) { $1 })
+        try await Self.makeAdministrator(fixture, environment: environment)
 
         var server = try fixture.start(environment: environment)
         var api = VectorAPI(server, key: key)
         try #require(try await api.createCollection("docs", dimension: 8).status == 201)
-        var acknowledged = 0
+        try await Self.upsert(api, 0..<200)
+        for conversation in 0..<5 {
+            let reply = try await TestHTTPClient(baseURL: server.baseURL).send(
+                "POST", "/api/v1/analytics/events", body: Data(HTTPAnalyticsTests.events(40, conversation: conversation, type: conversation % 2 == 0 ? "message" : "lead").utf8),
+                headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json"])
+            try #require(reply.status == 200, "\(reply.text)")
+        }
+        let snapshot = try await Self.administrator(server).send("POST", "/admin/snapshots")
+        try #require(snapshot.status == 201, "\(snapshot.text)")
+
+        var acknowledged = 200
         let clock = ContinuousClock()
         let started = clock.now
         while clock.now - started < .milliseconds(1_500) {
@@ -62,6 +105,8 @@ import Testing
         api = VectorAPI(server, key: key)
         #expect(try await api.count("docs") == acknowledged)
         let expected = try await Self.observe(api)
+        let expectedAnalytics = try await Self.analyticsAnswers(server, key: key)
+        #expect(expectedAnalytics[0].contains(#"["lead",80,"#) && expectedAnalytics[0].contains(#"["message",120,"#), "\(expectedAnalytics[0])")
         try await Task.sleep(for: .milliseconds(500))
         #expect(server.stop() == 0)
 
@@ -76,6 +121,7 @@ import Testing
         let restoredAPI = VectorAPI(restored, key: key)
         #expect(try await Self.observe(restoredAPI) == expected)
         #expect(expected.first == "count \(acknowledged)")
+        #expect(try await Self.analyticsAnswers(restored, key: key) == expectedAnalytics)
         #expect(restored.stop() == 0)
     }
 
@@ -88,23 +134,14 @@ import Testing
             "CORTEX_BACKUP_TARGET": "file://" + backups.path, "CORTEX_BACKUP_SHIP_INTERVAL_MS": "200",
             "CORTEX_BACKUP_SNAPSHOT_INTERVAL_SECONDS": "0",
         ])
-        var server = try fixture.start(environment: environment)
-        let registered = try await VectorAPI(server, key: nil).send(
-            "POST", "/auth/register", ["email": "root@example.com", "password": "correct horse battery", "name": "Root"])
-        try #require(registered.status == 201, "\(registered.text)")
-        for key in [acmeKey, betaKey] {
-            let api = VectorAPI(server, key: key)
+        try await Self.makeAdministrator(fixture, environment: environment)
+        let server = try fixture.start(environment: environment)
+        let acme = VectorAPI(server, key: acmeKey), beta = VectorAPI(server, key: betaKey)
+        for api in [acme, beta] {
             try #require(try await api.createCollection("docs", dimension: 8).status == 201)
             try await Self.upsert(api, 0..<300)
         }
-        #expect(server.stop() == 0)
-        let promoted = try runProduct("cortex", ["admin", "users", "promote", "--data", fixture.data, "--email", "root@example.com"])
-        try #require(promoted.status == 0, "\(promoted.stderr)")
-
-        server = try fixture.start(environment: environment)
-        let acme = VectorAPI(server, key: acmeKey), beta = VectorAPI(server, key: betaKey)
-        let login = try await VectorAPI(server, key: nil).send("POST", "/auth/login", ["email": "root@example.com", "password": "correct horse battery"])
-        let admin = VectorAPI(server, key: try #require(try login.json()["access_token"] as? String))
+        let admin = try await Self.administrator(server)
         let snapshot = try await admin.send("POST", "/admin/snapshots")
         try #require(snapshot.status == 201, "\(snapshot.text)")
         let atSnapshot = try await Self.observe(acme)

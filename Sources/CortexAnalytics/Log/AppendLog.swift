@@ -58,7 +58,10 @@ final class AppendLog: @unchecked Sendable {
     }
 
     /// Log files in LSN order, with their first LSN.
-    func files() throws(CortexError) -> [(firstLSN: UInt64, path: String)] {
+    func files() throws(CortexError) -> [(firstLSN: UInt64, path: String)] { try Self.files(in: folder) }
+
+    /// Log files in `folder` in LSN order, with their first LSN (also read by checkpoints, off the lane).
+    static func files(in folder: String) throws(CortexError) -> [(firstLSN: UInt64, path: String)] {
         var files: [(UInt64, String)] = []
         for name in try FileIO.list(folder) where name.hasPrefix("log-") && name.hasSuffix(".cxl") {
             let hex = name.dropFirst(4).dropLast(4)
@@ -105,7 +108,7 @@ final class AppendLog: @unchecked Sendable {
     }
 
     /// Parses the record at `offset`; nil when it is incomplete or fails its checksum.
-    private static func parse(_ bytes: [UInt8], at offset: Int) -> (LogRecord, Int)? {
+    static func parse(_ bytes: [UInt8], at offset: Int) -> (LogRecord, Int)? {
         guard bytes.count - offset >= headerByteCount else { return nil }
         func load<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T {
             var value: T = 0

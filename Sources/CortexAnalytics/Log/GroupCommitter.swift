@@ -36,6 +36,8 @@ final class GroupCommitter: Sendable {
     private let lane = DispatchQueue(label: "cortex.analytics.commit")
     /// Runs on the lane after each drain, with the LSN of the last record (e.g. to rotate and seal).
     private let afterDrain = Mutex<(@Sendable (AppendLog, UInt64) -> Void)?>(nil)
+    /// The LSN of the last record written and fsynced (every record up to it is durable).
+    private let durable = Atomic<UInt64>(0)
 
     init(log: AppendLog) {
         self.log = log
@@ -60,6 +62,13 @@ final class GroupCommitter: Sendable {
         return try request.result.get()
     }
 
+    /// The LSN of the last durable record: every record up to it is fsynced in the
+    /// log and will be (or has been) acknowledged. Never blocks.
+    var durableLSN: UInt64 { durable.load(ordering: .acquiring) }
+
+    /// Records the last LSN replayed at open (before any append).
+    func noteReplayed(through lsn: UInt64) { durable.store(lsn, ordering: .releasing) }
+
     /// Runs `body` on the commit lane with the log, after all earlier commits (used to rotate the log).
     func withLog<T: Sendable>(_ body: @Sendable (AppendLog) throws(CortexError) -> T) throws(CortexError) -> T {
         let result: Result<T, CortexError> = lane.sync {
@@ -79,6 +88,7 @@ final class GroupCommitter: Sendable {
             if batch.isEmpty { return }
             do throws(CortexError) {
                 let lsns = try log.append(batch.map { ($0.kind, $0.payload) })
+                if let last = lsns.last { durable.store(last, ordering: .releasing) }
                 for (request, lsn) in zip(batch, lsns) {
                     request.apply(lsn)
                     request.result = .success(lsn)

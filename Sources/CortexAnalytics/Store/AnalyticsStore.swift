@@ -9,7 +9,7 @@ import Synchronization
 public final class AnalyticsStore: TableCatalog, Sendable {
     public let folder: String
     let options: AnalyticsTableOptions
-    private let tables: Mutex<[String: AnalyticsTable]>
+    let tables: Mutex<[String: AnalyticsTable]>
 
     /// Opens (creating when absent) the store in `folder` and every table in it.
     ///

@@ -157,7 +157,7 @@ extension AnalyticsTable {
             return removed
         }
         // An entry replaced by a new entry for the same file (deleted tenants marked) keeps its file.
-        if !keepFiles { for sealed in removed { try FileIO.remove(sealed.path) } }
+        if !keepFiles { try removeSegmentFiles(removed) }
     }
 
     /// Merges small segments (under a quarter of `segmentRowCountMax` rows) that

@@ -51,6 +51,9 @@ public final class AnalyticsTable: ScanSource, Sendable {
     let publishing = Mutex(())
     /// The last failure of a background seal or merge (retried at the next trigger).
     let backgroundFailure = Mutex<CortexError?>(nil)
+    /// Segments that checkpoints hold (AnalyticsTable+Checkpoint.swift): their files outlive a
+    /// manifest that drops them until the last checkpoint releases them.
+    let pins = Mutex(SegmentPins())
 
     /// The folder's lock file, held (flock) while this object lives: one writer per table folder.
     let lock: FileLock
@@ -107,6 +110,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
                 deletedTenants.append(tenant)
             }
         }
+        committer.noteReplayed(through: log.nextLSN - 1)
         state.withLock {
             $0.manifest = manifest
             $0.segments = segments

@@ -1,3 +1,4 @@
+import CortexAnalytics
 import CortexApp
 import CortexCore
 import CortexSnapshot
@@ -15,6 +16,8 @@ import Synchronization
 /// and one tenant restore run at a time.
 final class Backups: Sendable {
     let engine: StorageEngine
+    /// The server's live analytics store: snapshots include it (its checkpoint does not block appends).
+    let analytics: AnalyticsStore?
     /// nil when backups are off (`backup.target = none`): the change log is then discarded each interval.
     let target: (any SnapshotTarget)?
     let settings: BackupSettings
@@ -23,8 +26,11 @@ final class Backups: Sendable {
     private let snapshotRunning = Mutex(false)
     private let lastSnapshotAt: Mutex<ContinuousClock.Instant>
 
-    init(engine: StorageEngine, settings: BackupSettings, executor: any BlockingExecutor, logger: Logger) throws(CortexError) {
+    init(
+        engine: StorageEngine, analytics: AnalyticsStore?, settings: BackupSettings, executor: any BlockingExecutor, logger: Logger
+    ) throws(CortexError) {
         self.engine = engine
+        self.analytics = analytics
         self.settings = settings
         self.executor = executor
         self.logger = logger
@@ -66,9 +72,10 @@ final class Backups: Sendable {
         guard started else { throw .conflict("a snapshot is already running") }
         defer { snapshotRunning.withLock { $0 = false } }
         let engine = engine
+        let analytics = analytics
         let keep = settings.snapshotKeep
         let manifest = try await executor.run { () throws(CortexError) -> SnapshotManifest in
-            let manifest = try SnapshotWriter(engine: engine, target: target).create()
+            let manifest = try SnapshotWriter(engine: engine, target: target, analytics: analytics).create()
             if prune { _ = try SnapshotReader(target: target).prune(keep: keep) }
             return manifest
         }

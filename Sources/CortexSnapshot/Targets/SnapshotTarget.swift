@@ -14,6 +14,9 @@ public protocol SnapshotTarget: Sendable {
     func list(prefix: String) throws(CortexError) -> [String]
     /// Removes the object; a missing object is fine.
     func delete(_ key: String) throws(CortexError)
+    /// The object's size in bytes, or nil when it does not exist (S3: HEAD). Lets
+    /// incremental snapshots skip content-addressed objects already in the target.
+    func size(of key: String) throws(CortexError) -> Int?
 }
 
 extension SnapshotTarget {
