@@ -23,12 +23,8 @@ extension AuthService {
 
     /// The caller's tenant's pending invitations.
     public func listInvitations(for principal: Principal) async throws(CortexError) -> [InvitationRecord] {
-        let (tenant, manager) = try principal.tenantForManagement(of: "invitations")
-        let (accounts, invitations) = (self.accounts, self.invitations)
-        return try await executor.run { () throws(CortexError) in
-            try accounts.requireOwner(manager, tenant: tenant, subject: "invitations")
-            return try invitations.list(tenant: tenant)
-        }
+        let invitations = self.invitations
+        return try await managing(principal, "invitations") { tenant throws(CortexError) in try invitations.list(tenant: tenant) }
     }
 
     /// Revokes one of the caller's tenant's pending invitations.
