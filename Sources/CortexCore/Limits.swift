@@ -75,4 +75,10 @@ public enum Limits {
 
     /// Most records in one HTTP upsert, ids in one get/delete, records one get returns (as on the wire).
     public static let httpBatchCountMax = 10_000
+
+    // MARK: Accounts (docs/auth.md)
+
+    /// Most invitations one tenant may have stored: pending ones, and used, revoked or expired ones until the sweep
+    /// deletes them (30 days after their expiry). Bounds what one owner can make the system environment hold.
+    public static let tenantInvitationCountMax = 10_000
 }

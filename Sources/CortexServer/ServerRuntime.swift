@@ -57,6 +57,7 @@ public enum ServerRuntime {
         let api = authentication.guarding(router.group("api/v1"))
         authRoutes.registerAuthenticated(on: api)
         APIKeyRoutes(auth: auth).register(on: api)
+        TenantRoutes(auth: auth).register(on: api)
         let work = TenantWork(engine: engine, pool: httpPool, bodyByteCountMax: settings.httpBodyByteCountMax)
         let embedder = TextEmbedder(provider: try await EmbeddingProviders.make(settings.embedding, logger: logger))
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
@@ -143,9 +144,9 @@ struct IdleSweeper: Service {
     }
 }
 
-/// Deletes expired sessions and refresh tokens from the system environment (docs/auth.md §3).
+/// Deletes expired sessions, refresh tokens and old invitations from the system environment (docs/auth.md §3, §7).
 struct AuthSweeper: Service {
-    /// How often; each pass deletes at most 1,000 tokens and 1,000 sessions.
+    /// How often; each pass deletes at most 1,000 tokens, 1,000 sessions and 1,000 invitations.
     static let interval: Duration = .seconds(600)
 
     let auth: AuthService
@@ -154,10 +155,10 @@ struct AuthSweeper: Service {
 
     func run() async throws {
         await runEvery(Self.interval) {
-            let sessions = auth.sessions
+            let (sessions, invitations) = (auth.sessions, auth.invitations)
             do {
-                let deleted = try await executor.run { () throws(CortexError) in try sessions.sweepExpired() }
-                if deleted > 0 { logger.debug("deleted expired sessions and refresh tokens", metadata: ["count": "\(deleted)"]) }
+                let deleted = try await executor.run { () throws(CortexError) in try sessions.sweepExpired() + invitations.sweepExpired() }
+                if deleted > 0 { logger.debug("deleted expired sessions, refresh tokens and invitations", metadata: ["count": "\(deleted)"]) }
             } catch {
                 // The next pass tries again; expired entries are refused meanwhile, so nothing is at risk.
                 logger.warning("sweeping expired sessions failed", metadata: ["error": "\(error)"])

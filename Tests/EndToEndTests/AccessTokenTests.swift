@@ -96,6 +96,8 @@ import Testing
              "configuration key auth.jwt_signing_key_id (environment variable CORTEX_AUTH_JWT_SIGNING_KEY_ID) is 'k2', which auth.jwt_keys does not list"),
             (["CORTEX_AUTH_BCRYPT_COST": "3"],
              "configuration key auth.bcrypt_cost (environment variable CORTEX_AUTH_BCRYPT_COST) is 3; it must be in 4...31"),
+            (["CORTEX_AUTH_INVITATION_TTL_SECONDS": "0"],
+             "configuration key auth.invitation_ttl_seconds (environment variable CORTEX_AUTH_INVITATION_TTL_SECONDS) is 0; it must be in 1...2592000"),
         ]
         for (environment, message) in cases {
             #expect {

@@ -56,6 +56,33 @@ final class AuthFixture {
         let json = try reply.json()
         return (try #require(json["key"] as? String), try #require(json["id"] as? String))
     }
+
+    /// Invites `email` into `credential`'s tenant, requiring a 201; returns the token and the invitation id.
+    func invite(_ credential: String, _ email: String, role: String = "member") async throws -> (token: String, id: String) {
+        let reply = try await api(credential).send("POST", "/tenant/invitations", ["email": email, "role": role])
+        try #require(reply.status == 201, "\(reply.text)")
+        let json = try reply.json()
+        return (try #require(json["token"] as? String), try #require(json["invitation_id"] as? String))
+    }
+
+    func accept(_ token: String, password: String = "correct horse battery", name: String = "Bob") async throws -> TestHTTPClient.Reply {
+        try await api().send("POST", "/auth/accept-invitation", ["token": token, "password": password, "name": name])
+    }
+
+    /// Invites `email` as `role` and accepts for them, requiring a 201; returns the new member's session.
+    func addMember(_ owner: String, _ email: String, role: String = "member") async throws -> Session {
+        let reply = try await accept(try await invite(owner, email, role: role).token)
+        try #require(reply.status == 201, "\(reply.text)")
+        return try Session(reply)
+    }
+
+    /// The `user_id → role` of `credential`'s tenant's members, requiring a 200.
+    func members(_ credential: String) async throws -> [String: String] {
+        let reply = try await api(credential).send("GET", "/tenant/members")
+        try #require(reply.status == 200, "\(reply.text)")
+        let members = try #require(try reply.json()["members"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: members.map { ($0["user_id"] as? String ?? "-", $0["role"] as? String ?? "-") })
+    }
 }
 
 /// The answer of register, login and refresh.

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Tables: `auth.users` user id → ``UserRecord``; `auth.user_emails`
 /// normalised email → user id (UTF-8), which makes emails unique;
-/// `auth.memberships` (user id, tenant id) → ``MembershipRecord``.
+/// `auth.memberships` (user id, tenant id) → ``MembershipRecord``, indexed by
+/// `auth.tenant_members` (tenant id, user id) → ∅ so a tenant's members are listed without a scan.
 public struct AccountStore: Sendable {
     /// Longest email, in bytes (RFC 5321 §4.5.3.1.3: a path is at most 256 octets including the brackets).
     public static let emailByteCountMax = 254
@@ -18,13 +19,18 @@ public struct AccountStore: Sendable {
     let users: Table<String, UserRecord>
     let emails: Table<String, [UInt8]>
     let memberships: Table<KeyPair<String, String>, MembershipRecord>
+    /// Tenant id → user ids; written only with ``memberships`` (``putMembership(_:userID:tenant:in:)``).
+    let tenantMembers: SecondaryIndex<String, String>
 
+    /// Opens the tables; the first open after an upgrade files the existing memberships in `auth.tenant_members`.
     public init(engine: StorageEngine, clock: any EpochClock = SystemEpochClock()) throws(CortexError) {
         self.engine = engine
         self.clock = clock
         users = try engine.system.table("auth.users")
         emails = try engine.system.table("auth.user_emails")
         memberships = try engine.system.table("auth.memberships")
+        tenantMembers = SecondaryIndex(try engine.system.table("auth.tenant_members"))
+        try tenantMembers.backfill(from: memberships, in: engine.system) { key, _ in [(key.second, key.first)] }
     }
 
     /// Trims and lower-cases an email, then checks its shape: `local@domain`,
@@ -63,31 +69,51 @@ public struct AccountStore: Sendable {
         let user = UserRecord(
             userID: SecretToken.identifier(prefix: "usr_"), email: email, name: name, passwordHash: passwordHash, isPlatformAdmin: false,
             homeTenant: homeTenant, createdAt: clock.nowMilliseconds())
-        let (users, emails, memberships) = (self.users, self.emails, self.memberships)
         try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
-            guard try !emails.contains(email, in: transaction) else { throw Self.emailTaken }
-            try users.put(user, for: user.userID, in: &transaction)
-            try emails.put(Array(user.userID.utf8), for: email, in: &transaction)
-            try memberships.put(
-                MembershipRecord(role: .owner, createdAt: user.createdAt), for: KeyPair(user.userID, homeTenant.rawValue), in: &transaction)
+            try insert(user, role: .owner, in: &transaction)
         }
         return user
     }
 
+    /// Stores a new user (its email normalised) with the role `role` in its home tenant, inside the caller's
+    /// write transaction. Throws `.conflict` if the email is taken.
+    func insert(_ user: UserRecord, role: TenantRole, in transaction: inout WriteTransaction) throws(CortexError) {
+        guard try !emails.contains(user.email, in: transaction) else { throw Self.emailTaken }
+        try users.put(user, for: user.userID, in: &transaction)
+        try emails.put(Array(user.userID.utf8), for: user.email, in: &transaction)
+        try putMembership(MembershipRecord(role: role, createdAt: user.createdAt), userID: user.userID, tenant: user.homeTenant, in: &transaction)
+    }
+
+    /// Writes a membership and files it under its tenant.
+    func putMembership(_ record: MembershipRecord, userID: String, tenant: TenantID, in transaction: inout WriteTransaction) throws(CortexError) {
+        try memberships.put(record, for: KeyPair(userID, tenant.rawValue), in: &transaction)
+        try tenantMembers.update(primaryKey: userID, from: [], to: [tenant.rawValue], in: &transaction)
+    }
+
+    /// Deletes a membership and its index entry.
+    func deleteMembership(userID: String, tenant: String, in transaction: inout WriteTransaction) throws(CortexError) {
+        try memberships.delete(KeyPair(userID, tenant), in: &transaction)
+        try tenantMembers.update(primaryKey: userID, from: [tenant], to: [], in: &transaction)
+    }
+
     /// Removes a user, its email and its memberships (undoes ``create(email:name:passwordHash:homeTenant:)``).
     public func remove(userID: String) throws(CortexError) {
-        let (users, emails, memberships) = (self.users, self.emails, self.memberships)
         try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
             guard let user = try users.get(userID, in: transaction) else { return }
-            var keys: [KeyPair<String, String>] = []
+            var tenants: [String] = []
             try memberships.forEach(in: transaction, prefix: userID) { key, _ in
-                keys.append(key)
+                tenants.append(key.second)
                 return true
             }
-            for key in keys { try memberships.delete(key, in: &transaction) }
-            try emails.delete(user.email, in: &transaction)
-            try users.delete(userID, in: &transaction)
+            for tenant in tenants { try deleteMembership(userID: userID, tenant: tenant, in: &transaction) }
+            try deleteUser(user, in: &transaction)
         }
+    }
+
+    /// Deletes the user and its email (not its memberships).
+    func deleteUser(_ user: UserRecord, in transaction: inout WriteTransaction) throws(CortexError) {
+        try emails.delete(user.email, in: &transaction)
+        try users.delete(user.userID, in: &transaction)
     }
 
     static let emailTaken = CortexError.conflict("an account with this email already exists")

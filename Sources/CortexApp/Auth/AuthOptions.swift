@@ -31,11 +31,13 @@ public struct AuthOptions: Sendable, Equatable {
     /// Failed logins one client address may have in ``loginFailureWindow``.
     public var loginFailuresPerAddressMax: Int
     public var loginFailureWindow: Duration
+    /// How long a tenant invitation's token can be accepted (`auth.invitation_ttl_seconds`).
+    public var invitationTTL: Duration
 
     public init(
         bcryptCost: Int = 12, accessTokenTTL: Duration = .seconds(900), refreshTokenTTL: Duration = .seconds(30 * 86_400),
         keys: [SigningKey] = [], signingKeyID: String? = nil, loginFailuresPerAccountMax: Int = 5, loginFailuresPerAddressMax: Int = 20,
-        loginFailureWindow: Duration = .seconds(900)
+        loginFailureWindow: Duration = .seconds(900), invitationTTL: Duration = .seconds(7 * 86_400)
     ) {
         self.bcryptCost = bcryptCost
         self.accessTokenTTL = accessTokenTTL
@@ -45,6 +47,7 @@ public struct AuthOptions: Sendable, Equatable {
         self.loginFailuresPerAccountMax = loginFailuresPerAccountMax
         self.loginFailuresPerAddressMax = loginFailuresPerAddressMax
         self.loginFailureWindow = loginFailureWindow
+        self.invitationTTL = invitationTTL
     }
 
     /// Parses `auth.jwt_keys`: `kid:secret` entries separated by commas (`2026-11:…,2026-10:…`).

@@ -22,6 +22,7 @@ public struct AuthService: Sendable {
     public let accounts: AccountStore
     public let sessions: SessionStore
     public let apiKeys: APIKeyStore
+    public let invitations: InvitationStore
     public let tokens: AccessTokens
     public let throttle: LoginThrottle
     let hasher: PasswordHasher
@@ -36,6 +37,7 @@ public struct AuthService: Sendable {
         accounts = try AccountStore(engine: engine, clock: clock)
         sessions = try SessionStore(engine: engine, refreshTokenTTL: options.refreshTokenTTL, clock: clock)
         apiKeys = try APIKeyStore(engine: engine, clock: clock)
+        invitations = try InvitationStore(engine: engine, ttl: options.invitationTTL, accounts: accounts, sessions: sessions, clock: clock)
         tokens = try await AccessTokens(keys: options.keys, signingKeyID: options.signingKeyID, ttl: options.accessTokenTTL, clock: clock)
         throttle = LoginThrottle(options: options, clock: clock)
         let cost = options.bcryptCost
@@ -151,7 +153,7 @@ public struct AuthService: Sendable {
         }
     }
 
-    private func issue(user: UserRecord, role: TenantRole, tenant: TenantID, sessionID: String, refreshToken: String) async throws(CortexError) -> Issued {
+    func issue(user: UserRecord, role: TenantRole, tenant: TenantID, sessionID: String, refreshToken: String) async throws(CortexError) -> Issued {
         let (token, claims) = try await tokens.issue(
             userID: user.userID, tenantID: tenant, role: role, isPlatformAdmin: user.isPlatformAdmin, sessionID: sessionID)
         return Issued(user: user, role: role, accessToken: token, claims: claims, refreshToken: refreshToken)

@@ -47,17 +47,52 @@ public struct Principal: Sendable, Equatable {
         }
     }
 
-    /// The tenant, if this credential may create, list and revoke its API keys: an `admin`-scoped key or the tenant's owner.
+    /// The tenant, if this credential may create, list and revoke its API keys: an `admin`-scoped key, the tenant's owner or a platform administrator.
     public func tenantForKeyManagement() throws(CortexError) -> TenantID {
+        try tenantForManagement(of: "API keys").tenant
+    }
+
+    /// The tenant and who acts, if this credential may manage the tenant's `subject` (`API keys`, `invitations`,
+    /// `members`): an `admin`-scoped key, a platform administrator, or a user whose token says `owner` (the role is
+    /// read again from storage before the change, ``TenantManager/user(_:)``). `.forbidden` otherwise.
+    public func tenantForManagement(of subject: String) throws(CortexError) -> (tenant: TenantID, manager: TenantManager) {
         switch credential {
         case .apiKey(let key):
             guard key.scopes.contains(.admin) else {
-                throw .forbidden("managing API keys needs the admin scope (this key has: \(key.scopes.names.joined(separator: ", ")))")
+                throw .forbidden("managing \(subject) needs the admin scope (this key has: \(key.scopes.names.joined(separator: ", ")))")
+            }
+            return (key.tenantID, .trusted)
+        case .user(let claims):
+            if claims.isPlatformAdmin { return (claims.tenantID, .trusted) }
+            guard claims.role == .owner else { throw TenantManager.ownerRoleNeeded(for: subject, role: claims.role) }
+            return (claims.tenantID, .user(claims.userID))
+        }
+    }
+
+    /// The tenant, if this credential may list its members: any user of the tenant, or an `admin`-scoped key.
+    public func tenantForMemberList() throws(CortexError) -> TenantID {
+        switch credential {
+        case .apiKey(let key):
+            guard key.scopes.contains(.admin) else {
+                throw .forbidden("listing members needs a user session or the admin scope (this key has: \(key.scopes.names.joined(separator: ", ")))")
             }
             return key.tenantID
         case .user(let claims):
-            guard claims.role == .owner else { throw .forbidden("managing API keys needs the owner role (you are a \(claims.role.name))") }
             return claims.tenantID
         }
+    }
+}
+
+/// Who changes a tenant's keys, invitations or members, for the check made again inside the change's transaction.
+public enum TenantManager: Sendable, Equatable {
+    /// An `admin`-scoped API key or a platform administrator: nothing to check again.
+    case trusted
+    /// A user (by id): the stored membership must say `owner` (so a demotion takes effect at once), except for a
+    /// user removing themselves from the tenant.
+    case user(String)
+
+    /// The refusal of a user whose role is not `owner`.
+    static func ownerRoleNeeded(for subject: String, role: TenantRole) -> CortexError {
+        .forbidden("managing \(subject) needs the owner role (you are a \(role.name))")
     }
 }

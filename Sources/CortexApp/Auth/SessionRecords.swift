@@ -16,6 +16,8 @@ public struct SessionRecord: VersionedRecord, Equatable {
         case logout = 1
         /// A refresh token was presented a second time: it may have been stolen, so the whole family ends.
         case reuse = 2
+        /// The user's membership of the tenant was removed (by an owner, or the user left).
+        case removed = 3
     }
 
     public var userID: String

@@ -3,8 +3,9 @@ public import CortexStorage
 
 /// Login sessions and their rotating refresh tokens (system environment).
 ///
-/// Tables: `auth.sessions` session id → ``SessionRecord``;
-/// `auth.refresh_tokens` SHA-256(token) → ``RefreshTokenRecord``. A refresh
+/// Tables: `auth.sessions` session id → ``SessionRecord``, indexed by
+/// `auth.user_sessions` ((user id, tenant id), session id) → ∅ so a removed
+/// member's sessions can be ended; `auth.refresh_tokens` SHA-256(token) → ``RefreshTokenRecord``. A refresh
 /// token is `crt_` + 43 base64url characters (32 random bytes), returned once
 /// and never stored. Each token works once: ``rotate(_:)`` marks it used and
 /// issues the next of the family; presenting a used token again ends the
@@ -18,29 +19,55 @@ public struct SessionStore: Sendable {
     let engine: StorageEngine
     let clock: any EpochClock
     let ttl: Duration
-    let sessions: Table<String, SessionRecord>
+    let sessions: IndexedTable<String, SessionRecord>
+    let userSessions: SecondaryIndex<KeyPair<String, String>, String>
     let tokens: Table<KeyBytes, RefreshTokenRecord>
 
+    /// Opens the tables; the first open after an upgrade files the existing sessions in `auth.user_sessions`.
     public init(engine: StorageEngine, refreshTokenTTL: Duration, clock: any EpochClock = SystemEpochClock()) throws(CortexError) {
         self.engine = engine
         self.clock = clock
         ttl = refreshTokenTTL
-        sessions = try engine.system.table("auth.sessions")
+        let userSessions = SecondaryIndex<KeyPair<String, String>, String>(try engine.system.table("auth.user_sessions"))
+        let base: Table<String, SessionRecord> = try engine.system.table("auth.sessions")
+        sessions = IndexedTable(base).indexed(by: userSessions) { [KeyPair($0.userID, $0.tenantID.rawValue)] }
+        self.userSessions = userSessions
         tokens = try engine.system.table("auth.refresh_tokens")
+        try userSessions.backfill(from: base, in: engine.system) { id, session in [(KeyPair(session.userID, session.tenantID.rawValue), id)] }
     }
 
     /// Opens a session for the user in `tenant`; returns its id and first refresh token.
     public func start(userID: String, tenant: TenantID) throws(CortexError) -> (sessionID: String, refreshToken: String) {
+        try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+            try start(userID: userID, tenant: tenant, in: &transaction)
+        }
+    }
+
+    /// ``start(userID:tenant:)`` inside the caller's write transaction, so a session can begin in the same commit as its account.
+    func start(userID: String, tenant: TenantID, in transaction: inout WriteTransaction) throws(CortexError) -> (sessionID: String, refreshToken: String) {
         let now = clock.nowMilliseconds()
         let sessionID = SecretToken.identifier(prefix: "ses_")
         let (token, record) = newToken(sessionID: sessionID, now: now)
         let session = SessionRecord(userID: userID, tenantID: tenant, createdAt: now, expiresAt: record.expiresAt)
-        let (sessions, tokens) = (self.sessions, self.tokens)
-        try engine.system.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
-            try sessions.put(session, for: sessionID, in: &transaction)
-            try tokens.put(record, for: KeyBytes(record.tokenHash), in: &transaction)
-        }
+        try sessions.put(session, for: sessionID, in: &transaction)
+        try tokens.put(record, for: KeyBytes(record.tokenHash), in: &transaction)
         return (sessionID, token)
+    }
+
+    /// Ends every live session of the user in `tenant` inside the caller's write transaction (the membership is
+    /// going): their refresh and access tokens stop working with its commit. Returns how many ended.
+    @discardableResult
+    func endAll(userID: String, tenant: TenantID, because ending: SessionRecord.Ending, in transaction: inout WriteTransaction) throws(CortexError) -> Int {
+        let now = clock.nowMilliseconds()
+        var ended = 0
+        for id in try userSessions.primaryKeys(for: KeyPair(userID, tenant.rawValue), in: transaction) {
+            guard var session = try sessions.get(id, in: transaction), session.endedAt == nil else { continue }
+            session.endedAt = now
+            session.ending = ending
+            try sessions.put(session, for: id, in: &transaction)
+            ended += 1
+        }
+        return ended
     }
 
     /// What one refresh attempt found, decided inside the write transaction.
@@ -102,7 +129,7 @@ public struct SessionStore: Sendable {
 
     /// The session, or nil if it never existed.
     public func session(id: String) throws(CortexError) -> SessionRecord? {
-        try sessions.get(id, in: engine.system)
+        try sessions.base.get(id, in: engine.system)
     }
 
     /// Whether the session exists, has not ended and has not expired.
@@ -127,7 +154,7 @@ public struct SessionStore: Sendable {
                 return expiredTokens.count < limit
             }
             var expiredSessions: [String] = []
-            try sessions.forEach(in: transaction) { id, session in
+            try sessions.base.forEach(in: transaction) { id, session in
                 if now >= session.expiresAt { expiredSessions.append(id) }
                 return expiredSessions.count < limit
             }

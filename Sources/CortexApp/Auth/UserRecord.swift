@@ -16,7 +16,8 @@ public struct UserRecord: VersionedRecord, Equatable {
     public var passwordHash: String
     /// Platform administrator (all tenants); granted only by an operator (`cortex admin users promote`).
     public var isPlatformAdmin: Bool
-    /// The tenant a login opens a session in: the one created at registration.
+    /// The tenant a login opens a session in: the one created at registration, or the inviting tenant for an
+    /// account made by accepting an invitation.
     public var homeTenant: TenantID
     /// Epoch milliseconds.
     public var createdAt: Int64
@@ -58,9 +59,9 @@ public struct UserRecord: VersionedRecord, Equatable {
 
 /// A user's role in one tenant.
 public enum TenantRole: UInt8, Sendable, CaseIterable {
-    /// Created the tenant; manages API keys and members, reads and writes data.
+    /// Created the tenant, or was invited or promoted as one; manages API keys, invitations and members, reads and writes data.
     case owner = 1
-    /// Reads and writes the tenant's data; cannot manage API keys.
+    /// Reads and writes the tenant's data and lists its members; cannot manage API keys, invitations or members.
     case member = 2
 
     /// The role's name in tokens and JSON (`owner`, `member`).

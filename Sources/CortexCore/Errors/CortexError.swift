@@ -24,20 +24,26 @@ public struct CortexError: Error, Sendable, Equatable, CustomStringConvertible {
         case forbidden
         /// The caller exceeded a rate limit.
         case rateLimited = "rate_limited"
+        /// The named object existed but is used up, expired or withdrawn (an invitation), and will not come back.
+        case gone
     }
 
     public let code: Code
     public let message: String
     /// For `.rateLimited`: how long the caller should wait before trying again (HTTP `Retry-After`).
     public let retryAfter: Duration?
+    /// A finer, stable code within ``code`` for the HTTP error body (`invitation_expired`), where callers need to tell
+    /// cases of one category apart; nil: the body says ``code``'s raw value. The status still follows ``code``.
+    public let reason: String?
 
-    public init(_ code: Code, _ message: String, retryAfter: Duration? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Duration? = nil, reason: String? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.reason = reason
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    public var description: String { "\(reason ?? code.rawValue): \(message)" }
 }
 
 extension CortexError {
@@ -51,4 +57,5 @@ extension CortexError {
     public static func unauthorized(_ message: String) -> Self { Self(.unauthorized, message) }
     public static func forbidden(_ message: String) -> Self { Self(.forbidden, message) }
     public static func rateLimited(_ message: String, retryAfter: Duration) -> Self { Self(.rateLimited, message, retryAfter: retryAfter) }
+    public static func gone(_ message: String, reason: String) -> Self { Self(.gone, message, reason: reason) }
 }

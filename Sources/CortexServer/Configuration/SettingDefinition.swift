@@ -98,6 +98,7 @@ enum SettingCatalog {
         .init("auth.login_failures_per_account_max", .int, default: .int(5), "Failed logins per account within the window before logins to it get 429."),
         .init("auth.login_failures_per_address_max", .int, default: .int(20), "Failed logins per client address within the window before its logins get 429."),
         .init("auth.login_failure_window_seconds", .int, default: .int(900), "The window of the two login-failure limits."),
+        .init("auth.invitation_ttl_seconds", .int, default: .int(7 * 86_400), "How long a tenant invitation's token can be accepted."),
         .init("rate_limit.requests_per_second", .int, default: .int(100), "Requests per second each API key or user may make to /api/v1 and the wire protocol together (token-bucket refill)."),
         .init("rate_limit.burst", .int, default: .int(200), "Requests each API key or user may make at once (token-bucket size)."),
         .init("rate_limit.anonymous_requests_per_minute", .int, default: .int(60),

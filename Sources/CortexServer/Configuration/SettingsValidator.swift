@@ -108,7 +108,8 @@ struct SettingsValidator {
             keys: keys, signingKeyID: signingKeyID,
             loginFailuresPerAccountMax: try int("auth.login_failures_per_account_max", in: 1...1_000_000),
             loginFailuresPerAddressMax: try int("auth.login_failures_per_address_max", in: 1...1_000_000),
-            loginFailureWindow: .seconds(try int("auth.login_failure_window_seconds", in: 1...86_400)))
+            loginFailureWindow: .seconds(try int("auth.login_failure_window_seconds", in: 1...86_400)),
+            invitationTTL: .seconds(try int("auth.invitation_ttl_seconds", in: 1...30 * 86_400)))
     }
 
     private func raw(_ key: String) -> (ConfigContent?, String) {

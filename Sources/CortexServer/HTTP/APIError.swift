@@ -31,6 +31,7 @@ enum APIError {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .rateLimited: .tooManyRequests
+        case .gone: .gone
         }
     }
 
@@ -39,7 +40,7 @@ enum APIError {
     /// and the request id, operators get the details in the log.
     static func isClientVisible(_ code: CortexError.Code) -> Bool {
         switch code {
-        case .invalidInput, .notFound, .conflict, .tooLarge, .unauthorized, .forbidden, .rateLimited: true
+        case .invalidInput, .notFound, .conflict, .tooLarge, .unauthorized, .forbidden, .rateLimited, .gone: true
         case .corrupt, .unavailable: false
         }
     }

@@ -22,7 +22,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     message: "the server could not complete the request; quote request id \(context.id) to the operator",
                     requestID: context.id)
             }
-            var response = APIError.response(status: status, code: error.code.rawValue, message: error.message, requestID: context.id)
+            var response = APIError.response(
+                status: status, code: error.reason ?? error.code.rawValue, message: error.message, requestID: context.id)
             // RFC 6750 §3: a 401 names the scheme the client should use.
             if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
             // RFC 9110 §10.2.3 (with RFC 6585 §4 for 429): whole seconds to wait.

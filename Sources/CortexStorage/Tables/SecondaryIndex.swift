@@ -41,6 +41,29 @@ public struct SecondaryIndex<IndexKey: OrderedKey & Hashable, PrimaryKey: Ordere
     }
 }
 
+extension SecondaryIndex {
+    /// Builds an index added after its table had entries: when the index is empty and `table` is not, files
+    /// `entries(key, value)` of every row, in one write transaction (a full scan). Every later write keeps the
+    /// index in step, so afterwards a call costs two counts. Returns how many index entries it wrote.
+    @discardableResult
+    public func backfill<Key: OrderedKey, Value: TableValue>(
+        from table: Table<Key, Value>, in environment: Environment, entries: (Key, Value) -> [(IndexKey, PrimaryKey)]
+    ) throws(CortexError) -> Int {
+        let index = self.entries
+        guard try index.count(in: environment) == 0, try table.count(in: environment) > 0 else { return 0 }
+        return try environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) -> Int in
+            guard try index.count(in: transaction) == 0 else { return 0 }
+            var pending: [(IndexKey, PrimaryKey)] = []
+            try table.forEach(in: transaction) { key, value in
+                pending.append(contentsOf: entries(key, value))
+                return true
+            }
+            for (indexKey, primaryKey) in pending { try index.put(EmptyValue(), for: KeyPair(indexKey, primaryKey), in: &transaction) }
+            return pending.count
+        }
+    }
+}
+
 /// A table whose writes keep a set of secondary indexes in step.
 public struct IndexedTable<Key: OrderedKey, Value: TableValue>: Sendable {
     /// Re-files one record in one index, given its old and new value.

@@ -15,6 +15,7 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable {
     case `internal` = 11
     case unsupported = 12
     case timeout = 13
+    case gone = 14
 
     /// The code's name as written in the specification (`invalid_input`).
     public var name: String {
@@ -32,6 +33,7 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable {
         case .internal: "internal"
         case .unsupported: "unsupported"
         case .timeout: "timeout"
+        case .gone: "gone"
         }
     }
 
@@ -47,6 +49,7 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable {
         case .unauthorized: self = .unauthorized
         case .forbidden: self = .forbidden
         case .rateLimited: self = .rateLimited
+        case .gone: self = .gone
         }
     }
 

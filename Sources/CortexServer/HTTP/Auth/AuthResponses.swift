@@ -107,4 +107,63 @@ enum AuthResponses {
             case apiKey = "api_key"
         }
     }
+
+    /// An invitation; `token` (the secret) only in the answer that created it.
+    struct Invitation: Encodable {
+        let invitationID: String
+        let email: String
+        let role: String
+        /// Epoch milliseconds.
+        let createdAt: Int64
+        let expiresAt: Int64
+        let token: String?
+
+        init(_ record: InvitationRecord, token: String? = nil) {
+            invitationID = record.invitationID
+            email = record.email
+            role = record.role.name
+            createdAt = record.createdAt
+            expiresAt = record.expiresAt
+            self.token = token
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case email, role, token
+            case invitationID = "invitation_id"
+            case createdAt = "created_at"
+            case expiresAt = "expires_at"
+        }
+    }
+
+    struct Invitations: Encodable {
+        let invitations: [Invitation]
+    }
+
+    /// One member of the caller's tenant.
+    struct Member: Encodable {
+        let userID: String
+        let email: String
+        let name: String
+        let role: String
+        /// Epoch milliseconds: when the membership began.
+        let joinedAt: Int64
+
+        init(_ member: TenantMember) {
+            userID = member.user.userID
+            email = member.user.email
+            name = member.user.name
+            role = member.membership.role.name
+            joinedAt = member.membership.createdAt
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case email, name, role
+            case userID = "user_id"
+            case joinedAt = "joined_at"
+        }
+    }
+
+    struct Members: Encodable {
+        let members: [Member]
+    }
 }

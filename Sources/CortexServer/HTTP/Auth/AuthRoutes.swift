@@ -8,7 +8,7 @@ import Hummingbird
 struct AuthRoutes: Sendable {
     let auth: AuthService
 
-    /// Register, login and refresh: no credential; `group` limits them per client address.
+    /// Register, login, refresh and accept-invitation: no credential; `group` limits them per client address.
     func registerPublic(on group: RouterGroup<CortexRequestContext>) {
         group.post("register") { request, _ in
             let fields = try await Self.fields(request, allowed: ["email", "password", "name"])
@@ -25,6 +25,12 @@ struct AuthRoutes: Sendable {
         group.post("refresh") { request, _ in
             let fields = try await Self.fields(request, allowed: ["refresh_token"])
             return jsonResponse(AuthResponses.Session(try await auth.refresh(try fields.string("refresh_token"))))
+        }
+        group.post("accept-invitation") { request, _ in
+            let fields = try await Self.fields(request, allowed: ["token", "password", "name"])
+            let issued = try await auth.acceptInvitation(
+                token: try fields.string("token"), password: try fields.string("password"), name: try fields.string("name"))
+            return jsonResponse(AuthResponses.Session(issued), status: .created)
         }
     }
 

@@ -18,7 +18,7 @@ enum ChromaErrors {
     static func name(for code: CortexError.Code) -> String {
         switch code {
         case .invalidInput, .tooLarge: "InvalidArgumentError"
-        case .notFound: "NotFoundError"
+        case .notFound, .gone: "NotFoundError"
         case .conflict: "UniqueConstraintError"
         case .unauthorized: "AuthError"
         case .forbidden: "AuthorizationError"
@@ -58,7 +58,7 @@ struct ChromaErrorMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             let name = switch error.status {
             case .badRequest: "InvalidArgumentError"
-            case .notFound: "NotFoundError"
+            case .notFound, .gone: "NotFoundError"
             default: "ChromaError"
             }
             return ChromaErrors.body(status: error.status, name: name, message: error.status.reasonPhrase)
