@@ -22,7 +22,11 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer " else {
             throw CortexError.unauthorized("send an access token or API key as Authorization: Bearer …")
         }
-        let presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        // Trimmed in place: Foundation's trimmingCharacters bridges through NSString on every request.
+        var token = header.dropFirst(7)
+        while let first = token.first, first.isWhitespace { token.removeFirst() }
+        while let last = token.last, last.isWhitespace { token.removeLast() }
+        let presented = String(token)
         let principal = try await auth.authenticate(presented)
         var context = context
         context.principal = principal
