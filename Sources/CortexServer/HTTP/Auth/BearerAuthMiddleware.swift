@@ -9,7 +9,8 @@ import Logging
 /// `ck_…` is an API key; anything else is read as an access token (JWT).
 /// Missing, malformed, unknown, revoked, expired and forged credentials all get
 /// 401 with `WWW-Authenticate: Bearer`; the message says only whether a key or
-/// a token was refused. Storage lookups run on the blocking pool (``AuthService``).
+/// a token was refused. An API key's two point reads run inline; a token's session
+/// lookup runs on the blocking pool (``AuthService/authenticate(_:)``).
 struct BearerAuthMiddleware: RouterMiddleware {
     typealias Context = CortexRequestContext
 
