@@ -49,13 +49,7 @@ func writeIvecs(_ rows: [[Int32]], to path: String) throws {
         let fixture = try WireFixture()
         let key = try fixture.mintKey(scopes: "ingest,query")
         try fixture.start()
-        let base = VectorData(count: 500, dimension: 8, seed: 31)
-        let queries = VectorData(count: 40, dimension: 8, seed: 32).vectors
-        let folder = fixture.directory.child("dataset")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try writeFvecs(base.vectors, to: folder + "/base.fvecs")
-        try writeFvecs(queries, to: folder + "/query.fvecs")
-        try writeIvecs(queries.map { base.nearest($0, k: 10).map { Int32($0)! } }, to: folder + "/groundtruth.ivecs")
+        let (folder, _) = try Self.writeDataset(in: fixture, base: VectorData(count: 500, dimension: 8, seed: 31), queryCount: 40, seed: 32)
 
         let run = try runProduct("cortex", [
             "bench", "vector", "--dataset", folder, "--server", "127.0.0.1:\(fixture.wirePort)", "--api-key", key.key,
@@ -72,5 +66,42 @@ func writeIvecs(_ rows: [[Int32]], to path: String) throws {
         #expect((lines[1]["qps"] as? Double ?? 0) > 0)
         let client = try await fixture.connect(key.key)
         #expect(try await client.listCollections().isEmpty, "the scratch collection is dropped")
+    }
+
+    @Test func benchVectorQueriesAnExistingCollectionInPassesAndKeepsIt() async throws {
+        let fixture = try WireFixture()
+        let key = try fixture.mintKey(scopes: "ingest,query")
+        try fixture.start()
+        let (folder, base) = try Self.writeDataset(in: fixture, base: VectorData(count: 300, dimension: 8, seed: 41), queryCount: 20, seed: 42)
+        let client = try await fixture.connect(key.key)
+        _ = try await client.createCollection(CollectionSpec(name: "loaded", dimension: 8, metric: .l2))
+        let records = base.vectors.enumerated().map { WireRecord(id: String($0.offset), vector: $0.element) }
+        _ = try await client.upsert(collection: "loaded", records: records)
+
+        let run = try runProduct("cortex", [
+            "bench", "vector", "--dataset", folder, "--server", "127.0.0.1:\(fixture.wirePort)", "--api-key", key.key,
+            "--collection", "loaded", "--ef", "300", "--threads", "3", "--passes", "4", "--json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try run.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(lines.count == 1, "no build line: nothing is built")
+        #expect(lines.first?["phase"] as? String == "search")
+        #expect(lines.first?["recall@10"] as? Double == 1.0, "an exhaustive ef finds the exact neighbours in every pass")
+        #expect(try await client.count(collection: "loaded") == 300, "the existing collection is kept")
+
+        let local = try runProduct("cortex", ["bench", "vector", "--dataset", folder, "--collection", "loaded"])
+        #expect(local.status != 0)
+        #expect(local.stderr.contains("--collection and --passes need --server"), "\(local.stderr)")
+    }
+
+    /// A TEXMEX dataset folder for `cortex bench vector`: `base`, `queryCount` queries, exact top-10 ground truth.
+    static func writeDataset(in fixture: WireFixture, base: VectorData, queryCount: Int, seed: UInt64) throws -> (folder: String, base: VectorData) {
+        let queries = VectorData(count: queryCount, dimension: base.vectors[0].count, seed: seed).vectors
+        let folder = fixture.directory.child("dataset")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try writeFvecs(base.vectors, to: folder + "/base.fvecs")
+        try writeFvecs(queries, to: folder + "/query.fvecs")
+        try writeIvecs(queries.map { base.nearest($0, k: 10).map { Int32($0)! } }, to: folder + "/groundtruth.ivecs")
+        return (folder, base)
     }
 }

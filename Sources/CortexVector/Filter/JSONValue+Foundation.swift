@@ -6,8 +6,15 @@ extension JSONValue {
     ///
     /// - Throws: `invalidInput` for malformed JSON, naming Foundation's reason (which includes the
     ///   character offset); Foundation's own nesting limit (512) applies and is reported the same way.
-    /// - Cost: O(`data.count`); one Foundation parse plus one conversion pass.
+    /// - Cost: O(`data.count`): ``JSONTextParser`` answers well-formed documents in one pass; the
+    ///   rest (errors, rare number spellings) take one Foundation parse plus one conversion pass.
     public static func parse(_ data: Data) throws(CortexError) -> JSONValue {
+        if let value = JSONTextParser.parse([UInt8](data)) { return value }
+        return try parseWithFoundation(data)
+    }
+
+    /// ``parse(_:)`` through `JSONSerialization` alone: the reference the fast path must agree with.
+    static func parseWithFoundation(_ data: Data) throws(CortexError) -> JSONValue {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])

@@ -4,7 +4,10 @@
 /// fraction or exponent that fits in `Int64` is `.int`; every other number (`1.0`, `1e3`,
 /// `2.5`, integers beyond `Int64`) is `.number`. So `.int(2) != .number(2.0)` as values, while the
 /// filters compare them numerically. Booleans are never numbers: `true` is `.bool(true)`, not `1`.
-public indirect enum JSONValue: Sendable, Equatable {
+///
+/// Not `indirect`: arrays and dictionaries already hold their elements out of line, and an
+/// indirect enum would put every scalar (each of an embedding's 384 numbers) in its own heap box.
+public enum JSONValue: Sendable, Equatable {
     /// JSON `null`.
     case null
     /// JSON `true` / `false`.

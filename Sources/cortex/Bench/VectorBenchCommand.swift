@@ -18,7 +18,8 @@ struct VectorBenchCommand: AsyncParsableCommand {
         discussion: """
             DIR holds base.fvecs, query.fvecs and groundtruth.ivecs (exact top-100, 0-based ids into base). \
             With --server HOST:PORT --api-key K (scopes ingest and query) the collection is built on a running \
-            server over the wire protocol, queried by --threads concurrent connections, and dropped afterwards; \
+            server over the wire protocol, queried by --threads concurrent connections, and dropped afterwards \
+            (--collection NAME queries an existing collection instead, e.g. one loaded through another API); \
             qps is then queries per wall-clock second and latencies include the network round trip.
             """)
 
@@ -41,12 +42,17 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
     @Option(name: .long, help: "Benchmark a running server at HOST:PORT over the wire protocol instead of an in-process collection.") var server: String?
     @Option(name: .customLong("api-key"), help: "API key for --server (scopes ingest and query).") var apiKey: String?
+    @Option(name: .long, help: "With --server: query this existing collection (built from the same base.fvecs, ids \"0\"…) instead of building and dropping a scratch one; the key needs only the query scope.")
+    var collection: String?
+    @Option(name: .long, help: "With --server: answer the query set this many times per ef (qps and latencies cover all passes).") var passes = 1
 
     func run() async throws {
         let metric = try reportingErrors { () throws(CortexError) in try Metric(parsing: self.metric) }
         let efs = ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !efs.isEmpty else { throw ValidationError("--ef needs at least one integer") }
         let data = try reportingErrors { () throws(CortexError) in try BenchDataset(folder: dataset, maxQueries: maxQueries) }
+        guard server != nil || (collection == nil && passes == 1) else { throw ValidationError("--collection and --passes need --server") }
+        guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
         if let server {
             guard filterSelectivity == nil, !extended else { throw ValidationError("--filter-selectivity and --extended are not available with --server") }
             try await runRemote(RemoteServer(address: server, apiKey: apiKey), data: data, metric: metric, efs: efs)
@@ -114,8 +120,9 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let spec = CollectionSpec(
             name: "bench-\(UUID().uuidString.prefix(8).lowercased())", dimension: data.dimension, metric: WireMetric(metric),
             quantization: quantizationCode, m: m, efConstruction: efConstruction, pqSubquantizers: pqM ?? 0)
-        try await RemoteVectorBench(server: server, data: data, spec: spec, batchSize: batchSize, threads: threads)
-            .run(efs: efs, report: BenchReport(json: json, extended: false))
+        try await RemoteVectorBench(
+            server: server, data: data, spec: spec, existingCollection: collection, batchSize: batchSize, threads: threads, passes: passes
+        ).run(efs: efs, report: BenchReport(json: json, extended: false))
     }
 
     /// Filtered queries (`bucket < percent`) at `filterEF`, scored against exact filtered ground truth.

@@ -9,7 +9,8 @@ import Logging
 /// `ck_…` is an API key; anything else is read as an access token (JWT).
 /// Missing, malformed, unknown, revoked, expired and forged credentials all get
 /// 401 with `WWW-Authenticate: Bearer`; the message says only whether a key or
-/// a token was refused. Storage lookups run on the blocking pool (``AuthService``).
+/// a token was refused. An API key's two point reads run inline; a token's session
+/// lookup runs on the blocking pool (``AuthService/authenticate(_:)``).
 struct BearerAuthMiddleware: RouterMiddleware {
     typealias Context = CortexRequestContext
 
@@ -22,7 +23,11 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer " else {
             throw CortexError.unauthorized("send an access token or API key as Authorization: Bearer …")
         }
-        let presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        // Trimmed in place: Foundation's trimmingCharacters bridges through NSString on every request.
+        var token = header.dropFirst(7)
+        while let first = token.first, first.isWhitespace { token.removeFirst() }
+        while let last = token.last, last.isWhitespace { token.removeLast() }
+        let presented = String(token)
         let principal = try await auth.authenticate(presented)
         var context = context
         context.principal = principal

@@ -79,8 +79,8 @@ extension ChromaRoutes {
         for mode in [ChromaRecordBatch.Mode.add, .upsert, .update] {
             api.post("\(base)/\(mode.rawValue)") { request, context in
                 let target = try CollectionTarget(context, write: true)
-                let batch = try await work.parse(request) { (data: Data) throws(CortexError) in try ChromaRecordBatch.parse(data, mode: mode) }
-                try await on(target) { service, record throws(CortexError) in try service.write(batch, to: record) }
+                let parser: @Sendable (Data) throws(CortexError) -> ChromaRecordBatch = { data throws(CortexError) in try ChromaRecordBatch.parse(data, mode: mode) }
+                try await on(target, parsing: request, parser) { service, record, batch throws(CortexError) in try service.write(batch, to: record) }
                 return jsonTextResponse("{}", status: mode == .add ? .created : .ok)
             }
         }
@@ -90,22 +90,19 @@ extension ChromaRoutes {
         }
         api.post("\(base)/get") { request, context in
             let target = try CollectionTarget(context, write: false)
-            let get = try await work.parse(request, ChromaReadRequests.get)
-            return jsonTextResponse(try await on(target) { service, record throws(CortexError) in
+            return jsonTextResponse(try await on(target, parsing: request, ChromaReadRequests.get) { service, record, get throws(CortexError) in
                 try service.get(get, from: record)
             })
         }
         api.post("\(base)/query") { request, context in
             let target = try CollectionTarget(context, write: false)
-            let query = try await work.parse(request, ChromaReadRequests.query)
-            return jsonTextResponse(try await on(target) { service, record throws(CortexError) in
+            return jsonTextResponse(try await on(target, parsing: request, ChromaReadRequests.query) { service, record, query throws(CortexError) in
                 try service.query(query, in: record)
             })
         }
         api.post("\(base)/delete") { request, context in
             let target = try CollectionTarget(context, write: true)
-            let deletion = try await work.parse(request, ChromaReadRequests.delete)
-            let deleted = try await on(target) { service, record throws(CortexError) in
+            let deleted = try await on(target, parsing: request, ChromaReadRequests.delete) { service, record, deletion throws(CortexError) in
                 try service.delete(deletion, from: record)
             }
             return jsonTextResponse(#"{"deleted":\#(deleted)}"#)
@@ -124,6 +121,18 @@ extension ChromaRoutes {
             (chromaTenant, database) = try ChromaRoutes.names(context)
             id = try ChromaRoutes.collectionID(context)
             tenant = try context.tenant(forWrite: write)
+        }
+    }
+
+    /// Parses the body with `parser`, then runs `operation` on the target collection with the
+    /// parsed value, in one trip to the blocking pool (``TenantWork/run(_:parsing:_:_:)``).
+    private func on<Parsed, T: Sendable>(
+        _ target: CollectionTarget, parsing request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> Parsed,
+        _ operation: @escaping @Sendable (ChromaService, ChromaCollectionRecord, Parsed) throws(CortexError) -> T
+    ) async throws -> T {
+        try await work.run(target.tenant, parsing: request, parser) { parsed, environment throws(CortexError) in
+            let service = try ChromaService(environment: environment)
+            return try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id), parsed)
         }
     }
 
