@@ -165,7 +165,8 @@ let package = Package(
             swiftSettings: commonSettings
         ),
         .testTarget(
-            name: "CortexSnapshotTests", dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexAnalytics", "CortexTesting"],
+            name: "CortexSnapshotTests",
+            dependencies: ["CortexSnapshot", "CortexStorage", "CortexCore", "CortexVector", "CortexAnalytics", "CortexTesting", "analytics-crash-writer"],
             swiftSettings: commonSettings),
         .testTarget(name: "CortexAppTests", dependencies: ["CortexApp", "CortexStorage", "CortexCore", "CortexTesting"], swiftSettings: commonSettings),
         .testTarget(

@@ -62,9 +62,13 @@ public enum ServerRuntime {
         let embedder = TextEmbedder(provider: try await EmbeddingProviders.make(settings.embedding, logger: logger))
         CollectionRoutes(work: work, embedder: embedder).register(on: api)
         EmbeddingRoutes(embedder: embedder, work: work, authentication: authentication).register(on: router)
-        // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock).
+        // Conversation analytics (DATA/analytics; one process per folder, enforced by its lock). With a
+        // backup target, its append log is kept until shipped (Backups.ship), not only until sealed.
+        var analyticsOptions = AnalyticsTableOptions()
+        analyticsOptions.keepsLogUntilShipped = settings.backup.target != nil
         let analytics = AnalyticsAccess(
-            store: try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics"), numbers: try AnalyticsTenantNumbers(engine: engine))
+            store: try AnalyticsStore(folder: settings.storage.dataDirectory + "/analytics", options: analyticsOptions),
+            numbers: try AnalyticsTenantNumbers(engine: engine))
         AnalyticsRoutes(analytics: analytics, work: work).register(on: api)
         ChromaRoutes(work: work, authentication: authentication).register(on: router)
         // Backups run on threads of their own: a long snapshot never holds up requests or shipping.

@@ -98,16 +98,20 @@ public struct SnapshotReader {
         return deleted
     }
 
-    /// Deletes shipped log chunks no kept snapshot needs: on each environment's timeline, those
-    /// ending at or before the smallest LSN any kept snapshot holds for it. Chunks of timelines no
-    /// kept snapshot holds are left alone (a snapshot of them may still come).
+    /// Deletes shipped log chunks no kept snapshot needs: on each environment's (and analytics
+    /// table's) timeline, those ending at or before the smallest LSN any kept snapshot holds for it.
+    /// Chunks of timelines no kept snapshot holds are left alone (a snapshot of them may still come).
     private func pruneLog(keeping kept: [SnapshotManifest]) throws(CortexError) {
         var floor: [String: UInt64] = [:]  // "<environment> <timeline>" → smallest kept LSN
+        func hold(_ name: String, _ timeline: String?, _ lsn: UInt64?) {
+            guard let lsn, let timeline else { return }
+            let key = name + " " + timeline
+            floor[key] = min(floor[key] ?? lsn, lsn)
+        }
         for manifest in kept {
-            for entry in manifest.environments {
-                guard let lsn = entry.lsn, let timeline = entry.timeline else { continue }
-                let key = entry.name + " " + timeline
-                floor[key] = min(floor[key] ?? lsn, lsn)
+            for entry in manifest.environments { hold(entry.name, entry.timeline, entry.lsn) }
+            for table in manifest.analytics?.tables ?? [] {
+                hold(LogChunk.analyticsEnvironment(table: table.name), table.timeline, table.pinnedLSN)
             }
         }
         let archive = LogArchive(target: target)

@@ -67,9 +67,10 @@ public struct SnapshotRestorer {
             guard files.fileExists(atPath: staging + "/system/data.mdb") else {
                 throw .corrupt("snapshot \(manifest.id) has no system environment")
             }
-            try stageAnalytics(of: manifest, in: staging, progress: progress)
+            let analyticsReplays = try stageAnalytics(of: manifest, in: staging, until: point, progress: progress)
             try StorageEngine.markRestoredDataFolder(staging)
             outcome = try replayStaged(staging, timelines: timelines, until: point)
+            outcome.replays += analyticsReplays
         } catch {
             try? removeTree(staging)
             throw error

@@ -12,6 +12,9 @@ struct LogRecord: Sendable {
         case rows = 1
         /// Every earlier row of one tenant is deleted (payload: `i64 tenant`).
         case deleteTenant = 2
+        /// The commit time of the flush it opens (payload: `i64` epoch milliseconds): the first
+        /// record of every group-commit flush, so point-in-time restores can stop at a time.
+        case timeMark = 3
     }
     let kind: Kind
     let lsn: UInt64

@@ -8,6 +8,9 @@ import Synchronization
 ///
 /// While a drain is in `fdatasync`, new records queue up and go out together in
 /// the next drain, so many concurrent appenders share each flush.
+///
+/// Every flush starts with a time mark record (its commit time, epoch ms, never
+/// below the previous mark's), written in the same `pwrite`; it takes an LSN too.
 final class GroupCommitter: Sendable {
     private final class Request: @unchecked Sendable {
         // Written by the drain before `done.signal()`, read by the caller after `done.wait()`:
@@ -38,9 +41,14 @@ final class GroupCommitter: Sendable {
     private let afterDrain = Mutex<(@Sendable (AppendLog, UInt64) -> Void)?>(nil)
     /// The LSN of the last record written and fsynced (every record up to it is durable).
     private let durable = Atomic<UInt64>(0)
+    /// Commit times of time marks.
+    private let clock: any EpochClock
+    /// The last time mark written or replayed: marks never go back when the wall clock does.
+    private let lastTimeMark = Atomic<Int64>(0)
 
-    init(log: AppendLog) {
+    init(log: AppendLog, clock: any EpochClock = SystemEpochClock()) {
         self.log = log
+        self.clock = clock
     }
 
     func setAfterDrain(_ body: @escaping @Sendable (AppendLog, UInt64) -> Void) {
@@ -66,8 +74,20 @@ final class GroupCommitter: Sendable {
     /// log and will be (or has been) acknowledged. Never blocks.
     var durableLSN: UInt64 { durable.load(ordering: .acquiring) }
 
-    /// Records the last LSN replayed at open (before any append).
-    func noteReplayed(through lsn: UInt64) { durable.store(lsn, ordering: .releasing) }
+    /// Records the last LSN and time mark replayed at open (before any append).
+    func noteReplayed(through lsn: UInt64, timeMark: Int64) {
+        durable.store(lsn, ordering: .releasing)
+        lastTimeMark.store(timeMark, ordering: .relaxed)
+    }
+
+    /// The next time mark's payload: now, or the previous mark when the clock went back. Lane only.
+    private func nextTimeMark() -> [UInt8] {
+        let time = max(clock.nowMilliseconds(), lastTimeMark.load(ordering: .relaxed))
+        lastTimeMark.store(time, ordering: .relaxed)
+        var writer = BinaryWriter(reservingCapacity: 8)
+        writer.writeFixed(time)
+        return writer.bytes
+    }
 
     /// Runs `body` on the commit lane with the log, after all earlier commits (used to rotate the log).
     func withLog<T: Sendable>(_ body: @Sendable (AppendLog) throws(CortexError) -> T) throws(CortexError) -> T {
@@ -87,8 +107,10 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do throws(CortexError) {
-                let lsns = try log.append(batch.map { ($0.kind, $0.payload) })
-                if let last = lsns.last { durable.store(last, ordering: .releasing) }
+                let written = try log.append([(.timeMark, nextTimeMark())] + batch.map { ($0.kind, $0.payload) })
+                if let last = written.last { durable.store(last, ordering: .releasing) }
+                let lsns = written.dropFirst()
+                assert(lsns.count == batch.count, "one LSN per request after the time mark")
                 for (request, lsn) in zip(batch, lsns) {
                     request.apply(lsn)
                     request.result = .success(lsn)

@@ -43,6 +43,9 @@ public struct AnalyticsTableCheckpoint: Sendable {
     /// The checkpoint holds every record up to this LSN: the segments up to
     /// `sealedLSN`, `logTail` above it.
     public let pinnedLSN: UInt64
+    /// The table's history (``AnalyticsTable/timeline``): its records after `pinnedLSN` are
+    /// shipped under this timeline.
+    public let timeline: UInt64
     public let segments: [SegmentFile]
     /// Whole log records (header and payload) with `sealedLSN < LSN ≤ pinnedLSN`,
     /// in LSN order: a valid log file.
@@ -75,7 +78,7 @@ extension AnalyticsTable {
                 }
                 return AnalyticsTableCheckpoint(
                     name: schema.name.lowercased(), manifest: bytes, sealedLSN: manifest.sealedLSN, pinnedLSN: max(pinned, manifest.sealedLSN),
-                    segments: segments, logTail: tail)
+                    timeline: timeline, segments: segments, logTail: tail)
             } catch {
                 unpin(ids)
                 throw error

@@ -52,7 +52,8 @@ extension AnalyticsTable {
             let written = try writeSegments(columns)
             try publish(adding: written, removing: [], sealedLSN: lsn)
         }
-        try committer.withLog { (log: AppendLog) throws(CortexError) in try log.removeFiles(through: lsn) }
+        let removable = removableLSN(sealed: lsn)
+        try committer.withLog { (log: AppendLog) throws(CortexError) in try log.removeFiles(through: removable) }
     }
 
     /// Writes rows straight into sealed segments, bypassing the append log

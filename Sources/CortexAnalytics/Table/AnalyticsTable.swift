@@ -13,6 +13,10 @@ public struct AnalyticsTableOptions: Sendable {
     /// Seal and merge in the background after appends (off in tests that want
     /// to control when segments appear).
     public var sealsAutomatically = true
+    /// Keep append-log files until their records are shipped to a backup target
+    /// (``AnalyticsTable/markShipped(through:)``), not only until sealed. The server
+    /// turns it on when `backup.target` is set; off, seals delete the log they cover.
+    public var keepsLogUntilShipped = false
 
     public init() {}
 }
@@ -57,6 +61,8 @@ public final class AnalyticsTable: ScanSource, Sendable {
 
     /// The folder's lock file, held (flock) while this object lives: one writer per table folder.
     let lock: FileLock
+    /// The SHIPPED file's content (AnalyticsTable+Shipping.swift).
+    let shipState: Mutex<TableShipState>
 
     var manifestPath: String { folder + "/MANIFEST" }
     var segmentFolder: String { folder + "/segments" }
@@ -76,6 +82,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
         dictionaries = schema.columns.map { $0.type == .string ? StringDictionary([""]) : nil }
         try FileIO.createFolder(folder)
         lock = try FileIO.lockExclusively(folder + "/LOCK", what: "analytics table folder \(folder)")
+        shipState = Mutex(try TableShipState.load(folder + "/SHIPPED"))
         try FileIO.createFolder(folder + "/segments")
         var manifest = TableManifest()
         if FileIO.exists(folder + "/MANIFEST") {
@@ -95,6 +102,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
         committer = GroupCommitter(log: log)
         var hot: [HotChunk] = []
         var deletedTenants: [Int64] = []
+        var lastTimeMark: Int64 = 0
         let schema = self.schema
         let dictionaries = self.dictionaries
         try log.replay(after: manifest.sealedLSN) { (record: LogRecord) throws(CortexError) in
@@ -108,9 +116,12 @@ public final class AnalyticsTable: ScanSource, Sendable {
                 let tenant = try reader.readFixed(Int64.self)
                 hot = hot.compactMap { $0.removing(tenant: tenant, tenantColumn: schema.tenantColumn, timeColumn: schema.timeColumn) }
                 deletedTenants.append(tenant)
+            case .timeMark:
+                var reader = BinaryReader(record.payload, context: "append log record \(record.lsn)")
+                lastTimeMark = try reader.readFixed(Int64.self)
             }
         }
-        committer.noteReplayed(through: log.nextLSN - 1)
+        committer.noteReplayed(through: log.nextLSN - 1, timeMark: lastTimeMark)
         state.withLock {
             $0.manifest = manifest
             $0.segments = segments

@@ -38,7 +38,8 @@ final class Backups: Sendable {
         lastSnapshotAt = Mutex(ContinuousClock.now)
     }
 
-    /// Ships every environment with new change records; logs failures (they are retried next round).
+    /// Ships every environment with new change records and every analytics table with new log
+    /// records; logs failures (they are retried next round).
     @discardableResult
     func ship() async -> ShipReport {
         let engine = engine
@@ -46,9 +47,15 @@ final class Backups: Sendable {
             try? await executor.run { () throws(CortexError) in LogShipper.discardChanged(in: engine) }
             return ShipReport()
         }
+        let analytics = analytics
         let report: ShipReport
         do {
-            report = try await executor.run { () throws(CortexError) in LogShipper(engine: engine, target: target).shipChanged() }
+            report = try await executor.run { () throws(CortexError) in
+                let shipper = LogShipper(engine: engine, target: target)
+                var report = shipper.shipChanged()
+                if let analytics { report.add(shipper.shipAnalytics(analytics)) }
+                return report
+            }
         } catch {
             logger.warning("change-log shipping did not run", metadata: ["error": "\(error.message)"])
             return ShipReport()

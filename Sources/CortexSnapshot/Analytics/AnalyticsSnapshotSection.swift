@@ -51,6 +51,9 @@ public struct AnalyticsSnapshotSection: Codable, Sendable, Equatable {
         public var sealedLSN: UInt64
         /// The snapshot holds every record up to it: `segments`, then `log` (records above `sealedLSN`).
         public var pinnedLSN: UInt64
+        /// The table's history (16 hex digits): its shipped log records after `pinnedLSN` are under
+        /// `wal/analytics/<name>/<timeline>/`. Nil in snapshots made before the analytics log was shipped.
+        public var timeline: String?
         /// The table's MANIFEST file.
         public var manifest: Object
         /// The log records `sealedLSN + 1 … pinnedLSN` as one log file; nil when there are none.
@@ -60,7 +63,7 @@ public struct AnalyticsSnapshotSection: Codable, Sendable, Equatable {
         public var segments: [Segment]
 
         enum CodingKeys: String, CodingKey {
-            case name, manifest, log, segments
+            case name, manifest, log, segments, timeline
             case sealedLSN = "sealed_lsn", pinnedLSN = "pinned_lsn", logFile = "log_file"
         }
     }

@@ -43,7 +43,7 @@ struct AnalyticsSnapshotWriter {
             }
             section.tables.append(
                 AnalyticsSnapshotSection.Table(
-                    name: table.name, sealedLSN: table.sealedLSN, pinnedLSN: table.pinnedLSN, manifest: manifest, log: log,
+                    name: table.name, sealedLSN: table.sealedLSN, pinnedLSN: table.pinnedLSN, timeline: Timeline.hex(table.timeline), manifest: manifest, log: log,
                     logFile: log == nil ? nil : table.logFileName, segments: segments))
         }
         stats.objectCount = section.objects.count

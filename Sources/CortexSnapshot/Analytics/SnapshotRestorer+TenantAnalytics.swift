@@ -24,25 +24,29 @@ extension SnapshotRestorer {
     }
 
     /// Replaces the analytics rows of one tenant in `store` with its rows in the
-    /// snapshot; other tenants' rows are untouched.
+    /// snapshot plus the shipped analytics log up to `point`; other tenants' rows are untouched.
     ///
     /// Analytics rows carry tenant numbers, which may differ between the data folder
     /// the snapshot came from and `store`'s: `snapshotNumber` is the tenant's number in
     /// the snapshot (nil: it had none, so no rows), `number` its number in `store`.
     /// Every object is verified while the snapshot's analytics store is unpacked into
-    /// `staging` (removed afterwards); only then are the tenant's rows in `store`
+    /// `staging` (removed afterwards) together with each table's shipped log records
+    /// after the snapshot up to `point` (replayed when the unpacked store opens, so a
+    /// `deleteTenant` among them removes the rows before it); only then are the tenant's rows in `store`
     /// deleted (``AnalyticsTable/deleteTenant(_:)``) and the snapshot's appended
     /// through the append log, table by table. A failure after the delete leaves the
     /// tenant with part of its rows: run the restore again.
     ///
     /// - Returns: the rows appended.
     public func restoreTenantAnalytics(
-        from manifest: SnapshotManifest, into store: AnalyticsStore, snapshotNumber: Int64?, number: Int64, staging: String
+        from manifest: SnapshotManifest, into store: AnalyticsStore, snapshotNumber: Int64?, number: Int64, staging: String,
+        until point: RecoveryPoint = .snapshot
     ) throws(CortexError) -> Int {
         guard let section = manifest.analytics else { return 0 }
         defer { removeTreeLeavingLitter(staging) }
         try createFolder(staging)
         try AnalyticsSnapshotReader(target: reader.target).extract(section, into: staging)
+        for table in section.tables { _ = try stageShippedAnalyticsLog(table, in: staging, until: point) }
         var options = AnalyticsTableOptions()
         options.sealsAutomatically = false
         let snapshotStore = try AnalyticsStore(folder: staging, options: options)

@@ -74,44 +74,64 @@ public struct LogArchive: Sendable {
         if point == .snapshot { return result }
         var batch: [[UInt8]] = []
         var batchBytes = 0
-        var next = environment.lastLSN + 1
-        var lastTime: Int64?
         func flush() throws(CortexError) {
             guard !batch.isEmpty else { return }
             result.applied += try environment.apply(changeRecords: batch)
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
         }
-        scan: for (key, range) in try chunks(environment: environment.name, timeline: timeline) {
-            if range.upperBound < next { continue }
-            if case .lsn(let end) = point, next > end { break }
-            guard range.lowerBound <= next else {
-                throw .corrupt(
-                    "the shipped log of \(environment.name) (timeline \(Timeline.hex(timeline))) is missing LSN \(next)-\(range.lowerBound - 1): no chunk holds them, yet \(key) follows")
-            }
-            let chunk = try LogChunk.read(key, from: target)
-            guard chunk.environment == environment.name else { throw .corrupt("\(key) holds the log of \(chunk.environment)") }
-            for record in chunk.records {
-                let (lsn, committedAt) = try ChangeRecord.header(of: record)
-                if lsn < next { continue }
-                switch point {
-                case .time(let until) where committedAt > until: break scan
-                case .lsn(let end) where lsn > end: break scan
-                default: break
-                }
-                batch.append(record)
-                batchBytes += record.count
-                next = lsn + 1
-                lastTime = committedAt
-                if batchBytes >= batchByteCountMax { try flush() }
-            }
+        let scanned = try forEachRecord(of: environment.name, kind: .change, timeline: timeline, after: environment.lastLSN, until: point) {
+            (record: [UInt8]) throws(CortexError) in
+            batch.append(record)
+            batchBytes += record.count
+            if batchBytes >= batchByteCountMax { try flush() }
         }
         try flush()
         result.lastLSN = environment.lastLSN
-        result.lastCommittedAt = lastTime
+        result.lastCommittedAt = scanned.lastTime
         if case .lsn(let end) = point, result.lastLSN < end {
             throw .notFound("\(environment.name) reaches LSN \(result.lastLSN) at most (snapshot plus shipped log); LSN \(end) was never shipped")
         }
         return result
+    }
+
+    /// Calls `body` with every shipped record of `name`'s `timeline` with LSN > `lsn`, in LSN order, up
+    /// to `point`: for a time, up to (not including) the first record committed later, where a record
+    /// without a time of its own (analytics) has the time of the time mark before it. Each chunk is
+    /// checked as it is read; a missing LSN with later chunks present is `.corrupt` naming the LSNs and
+    /// the chunk after the gap. Returns the last LSN passed to `body` (`lsn` if none) and its time.
+    @discardableResult
+    func forEachRecord(
+        of name: String, kind: LogChunk.Kind, timeline: UInt64, after lsn: UInt64, until point: RecoveryPoint,
+        _ body: ([UInt8]) throws(CortexError) -> Void
+    ) throws(CortexError) -> (lastLSN: UInt64, lastTime: Int64?) {
+        if point == .snapshot { return (lsn, nil) }
+        var next = lsn + 1
+        var time: Int64?
+        var lastTime: Int64?
+        scan: for (key, range) in try chunks(environment: name, timeline: timeline) {
+            if range.upperBound < next { continue }
+            if case .lsn(let end) = point, next > end { break }
+            guard range.lowerBound <= next else {
+                throw .corrupt(
+                    "the shipped log of \(name) (timeline \(Timeline.hex(timeline))) is missing LSN \(next)-\(range.lowerBound - 1): no chunk holds them, yet \(key) follows")
+            }
+            let chunk = try LogChunk.read(key, from: target)
+            guard chunk.environment == name, chunk.kind == kind else { throw .corrupt("\(key) holds the log of \(chunk.environment)") }
+            for record in chunk.records {
+                let header = try kind.header(of: record)
+                if let own = header.time { time = own }
+                if header.lsn < next { continue }
+                switch point {
+                case .time(let until) where (time ?? .min) > until: break scan
+                case .lsn(let end) where header.lsn > end: break scan
+                default: break
+                }
+                try body(record)
+                next = header.lsn + 1
+                lastTime = time
+            }
+        }
+        return (next - 1, lastTime)
     }
 }

@@ -12,7 +12,8 @@ public struct ShipReport: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(_ other: ShipReport) {
+    /// Adds another round's counts and failures to this one.
+    public mutating func add(_ other: ShipReport) {
         chunks += other.chunks
         records += other.records
         storedBytes += other.storedBytes
@@ -59,18 +60,29 @@ public struct LogShipper: Sendable {
 
     /// Ships every unshipped record of `environment`.
     public func ship(_ environment: Environment) throws(CortexError) -> ShipReport {
+        guard environment.keepsChangeLog else { return ShipReport() }
+        return try ship(
+            .change, name: environment.name, timeline: environment.timeline, shippedLSN: { () throws(CortexError) in try environment.shippedLSN() },
+            records: { (after: UInt64) throws(CortexError) in try environment.changeRecords(after: after, byteCountMax: chunkByteCountMax) },
+            markShipped: { (lsn: UInt64) throws(CortexError) in try environment.markShipped(through: lsn) })
+    }
+
+    /// The shipping loop of one log: read the records after the shipped LSN (up to a chunk's worth),
+    /// store them as one chunk, then mark them shipped; until none is left.
+    func ship(
+        _ kind: LogChunk.Kind, name: String, timeline: UInt64, shippedLSN: () throws(CortexError) -> UInt64,
+        records: (UInt64) throws(CortexError) -> [[UInt8]], markShipped: (UInt64) throws(CortexError) -> Void
+    ) throws(CortexError) -> ShipReport {
         var report = ShipReport()
-        guard environment.keepsChangeLog else { return report }
         while true {
-            let shipped = try environment.shippedLSN()
-            let records = try environment.changeRecords(after: shipped, byteCountMax: chunkByteCountMax)
-            guard !records.isEmpty else { return report }
-            let chunk = try LogChunk(environment: environment.name, timeline: environment.timeline, records: records)
+            let batch = try records(try shippedLSN())
+            guard !batch.isEmpty else { return report }
+            let chunk = try LogChunk(kind: kind, environment: name, timeline: timeline, records: batch)
             let stored = try chunk.compressed()
             try target.write(chunk.key, bytes: stored)
-            try environment.markShipped(through: chunk.lastLSN)
+            try markShipped(chunk.lastLSN)
             report.chunks += 1
-            report.records += records.count
+            report.records += batch.count
             report.storedBytes += stored.count
         }
     }

@@ -53,7 +53,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     struct Ship: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ship every change record not yet shipped (what a running server does every few seconds) to the target.")
+            abstract: "Ship every change record and analytics log record not yet shipped (what a running server does every few seconds) to the target.")
         @OptionGroup var options: DataOptions
         @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
     @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
@@ -62,11 +62,21 @@ struct SnapshotCommand: AsyncParsableCommand {
             let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
             let engine = try options.openEngine()
             defer { engine.close() }
-            let report = LogShipper(engine: engine, target: target).shipChanged()
+            let analyticsFolder = options.data + "/analytics"
+            let analytics = try reportingErrors { () throws(CortexError) -> AnalyticsStore? in
+                guard FileManager.default.fileExists(atPath: analyticsFolder) else { return nil }
+                var analyticsOptions = AnalyticsTableOptions()
+                analyticsOptions.keepsLogUntilShipped = true
+                analyticsOptions.sealsAutomatically = false
+                return try AnalyticsStore(folder: analyticsFolder, options: analyticsOptions)
+            }
+            let shipper = LogShipper(engine: engine, target: target)
+            var report = shipper.shipChanged()
+            if let analytics { report.add(shipper.shipAnalytics(analytics)) }
             if options.json {
                 try printJSON(ShipJSON(report))
             } else {
-                print("shipped \(report.records) change records in \(report.chunks) chunks (\(megabytes(report.storedBytes)) MB) to \(target.description)")
+                print("shipped \(report.records) log records in \(report.chunks) chunks (\(megabytes(report.storedBytes)) MB) to \(target.description)")
                 for (name, message) in report.failures.sorted(by: { $0.key < $1.key }) {
                     FileHandle.standardError.write(Data("cortex: \(name): \(message)\n".utf8))
                 }
@@ -175,8 +185,12 @@ struct RestoreCommand: AsyncParsableCommand {
                 let engine = try StorageEngine(options: StorageOptions(dataDirectory: to))
                 defer { engine.close() }
                 let replay = try restorer.restoreTenant(tenantID, from: base, into: engine, until: point)
-                // Analytics rows come from the snapshot (the analytics log is not shipped yet: docs/backups.md).
-                if let base { try restoreTenantAnalytics(tenantID, from: base, restorer: restorer, engine: engine, folder: to) }
+                // Analytics has no tenant LSNs: --lsn restores its rows to the commit time of the LSN reached.
+                var analyticsPoint = point
+                if case .lsn = point { analyticsPoint = replay.lastCommittedAt.map(RecoveryPoint.time) ?? .snapshot }
+                if let base {
+                    try restoreTenantAnalytics(tenantID, from: base, restorer: restorer, engine: engine, folder: to, until: analyticsPoint)
+                }
                 return (base?.id, [tenantID.rawValue], [replay])
             }
             guard let base = try id == nil ? reader.base(for: point) : reader.manifest(id: id) else {
@@ -258,16 +272,20 @@ struct ReplayJSON: Encodable {
 /// The analytics rows of tenant `id` from the snapshot into `DATA/analytics`, its
 /// number mapped from the snapshot's registry to the data folder's.
 private func restoreTenantAnalytics(
-    _ id: TenantID, from manifest: SnapshotManifest, restorer: SnapshotRestorer, engine: StorageEngine, folder: String
+    _ id: TenantID, from manifest: SnapshotManifest, restorer: SnapshotRestorer, engine: StorageEngine, folder: String, until point: RecoveryPoint
 ) throws(CortexError) {
     guard manifest.analytics != nil else { return }
     let snapshotNumber = try restorer.withSnapshotSystem(manifest, staging: folder + "/.restore-system-" + manifest.id) {
         (snapshot: StorageEngine) throws(CortexError) in try AnalyticsTenantNumbers(engine: snapshot).existingNumber(of: id)
     }
     let number = try AnalyticsTenantNumbers(engine: engine).number(of: id)
-    let store = try AnalyticsStore(folder: folder + "/analytics")
+    // The rows appended here may be sealed: keep their log for the next `snapshot ship` (or server start).
+    var options = AnalyticsTableOptions()
+    options.keepsLogUntilShipped = true
+    let store = try AnalyticsStore(folder: folder + "/analytics", options: options)
     _ = try restorer.restoreTenantAnalytics(
-        from: manifest, into: store, snapshotNumber: snapshotNumber, number: number, staging: folder + "/.restore-analytics-" + manifest.id)
+        from: manifest, into: store, snapshotNumber: snapshotNumber, number: number, staging: folder + "/.restore-analytics-" + manifest.id,
+        until: point)
 }
 
 struct SnapshotSummaryJSON: Encodable {

@@ -102,7 +102,7 @@ import Testing
         let checkpoint = try store.checkpoint()
         let crash = try #require(checkpoint.tables.first { $0.name == "crash" })
         #expect(crash.segments.count > 1)
-        #expect(crash.pinnedLSN == crash.sealedLSN + 11, "10 row batches and one deleteTenant record above the sealed LSN")
+        #expect(crash.pinnedLSN == crash.sealedLSN + 22, "10 row batches and one deleteTenant record above the sealed LSN, each after its flush's time mark")
         #expect(checkpoint.tablesFile != nil)
         try checkpoint.write(to: directory.child("restored"))
         let expected = try Self.batches(in: store)

@@ -16,7 +16,9 @@ import Testing
         for round in 0..<12 {
             let acksBeforeKill = Int.random(in: 1...400, using: &random)
             let delayMicroseconds = UInt32.random(in: 0...20_000, using: &random)
-            let acks = try runAndKill(folder: folder, firstBatch: nextBatch, acksBeforeKill: acksBeforeKill, delayMicroseconds: delayMicroseconds)
+            let (acks, killed) = try AnalyticsCrashChild.runAndKill(
+                folder: folder, firstBatch: nextBatch, acksBeforeKill: acksBeforeKill, delayMicroseconds: delayMicroseconds)
+            #expect(killed, "seed \(random.seed) round \(round): the child exited on its own")
             acknowledged.formUnion(acks)
             let table = try AnalyticsTable(folder: folder, schema: AnalyticsCrashWorkload.schema, options: AnalyticsCrashWorkload.options)
             var rowsPerBatch: [Int64: Int] = [:]
@@ -35,38 +37,5 @@ import Testing
             nextBatch = max(rowsPerBatch.keys.max() ?? 0, acknowledged.max() ?? 0) + 1
         }
         #expect(acknowledged.count >= 12)
-    }
-
-    private func runAndKill(folder: String, firstBatch: Int64, acksBeforeKill: Int, delayMicroseconds: UInt32) throws -> Set<Int64> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Products.path(of: "analytics-crash-writer"))
-        process.arguments = [folder, String(firstBatch)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var acks = Set<Int64>()
-        var buffer = Data()
-        let reader = output.fileHandleForReading
-        func collect() {
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                if line.hasPrefix("ack "), let batch = Int64(line.dropFirst(4)) { acks.insert(batch) }
-            }
-        }
-        while acks.count < acksBeforeKill {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            collect()
-        }
-        usleep(delayMicroseconds)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        buffer.append(reader.readDataToEndOfFile())
-        buffer.append(UInt8(ascii: "\n"))
-        collect()
-        #expect(process.terminationReason == .uncaughtSignal, "child exited on its own with status \(process.terminationStatus)")
-        return acks
     }
 }
