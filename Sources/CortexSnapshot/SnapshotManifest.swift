@@ -90,14 +90,17 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     }
 }
 
-/// Snapshot ids sort by creation time: `20261126T193000Z-1a2b3c4d`.
+/// Snapshot ids sort by creation time, to the millisecond: `20261126T193000123Z-1a2b3c4d`
+/// (ids of format-1 snapshots have no milliseconds: `20261126T193000Z-1a2b3c4d`).
 enum SnapshotID {
     static func make(at milliseconds: Int64) -> String {
         var time = time_t(milliseconds / 1000)
         var parts = tm()
         unsafe gmtime_r(&time, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+        let millis = Int(milliseconds % 1000 + 1000) % 1000
+        let three = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))\(three)Z"
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         return stamp + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
     }

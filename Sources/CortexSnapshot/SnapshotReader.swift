@@ -18,7 +18,8 @@ public struct SnapshotReader {
         for key in try target.list(prefix: "snapshots/") where key.hasSuffix("/manifest.json") {
             manifests.append(try SnapshotManifest.decode(try target.readAll(key), key: key))
         }
-        return manifests.sorted { $0.id < $1.id }
+        // By creation time: ids sort by it too, but format-1 ids only to the second.
+        return manifests.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     /// The manifest of snapshot `id`, or of the newest one.
