@@ -7,12 +7,17 @@ import Testing
 
 /// An S3 client for `moto` with the tests' credentials, the smallest part S3 allows and quick
 /// retries (a killed server fails a request after `attemptCountMax` attempts, well under a second).
-func motoClient(_ moto: MotoServer, attemptCountMax: Int = 3) throws -> S3Client {
+/// `proxy`: talk to moto through this fault-injecting proxy instead of directly.
+func motoClient(
+    _ moto: MotoServer, through proxy: S3FaultProxy? = nil, partUploadConcurrency: Int = 4, attemptCountMax: Int = 3,
+    stallTimeout: Duration = .seconds(60)
+) throws -> S3Client {
     let configuration = S3Configuration(
-        endpoint: moto.endpoint, region: MotoServer.region,
+        endpoint: proxy?.endpoint ?? moto.endpoint, region: MotoServer.region,
         credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey),
-        usesPathStyle: true, partByteCount: S3Configuration.partByteCountMin, attemptCountMax: attemptCountMax,
-        retryDelay: .milliseconds(10), retryDelayMax: .milliseconds(40))
+        usesPathStyle: true, partByteCount: S3Configuration.partByteCountMin,
+        partUploadConcurrency: partUploadConcurrency, attemptCountMax: attemptCountMax,
+        retryDelay: .milliseconds(10), retryDelayMax: .milliseconds(40), stallTimeout: stallTimeout)
     return try S3Client(configuration: configuration, bucket: moto.bucket)
 }
 

@@ -12,6 +12,10 @@ public struct S3Configuration: Sendable {
     public var usesPathStyle: Bool
     /// Multipart part size in bytes; S3 requires ≥ 5 MiB for every part but the last.
     public var partByteCount: Int
+    /// Parts of one multipart upload sent at once, each on its own thread (1 = one at a
+    /// time). An object being written holds up to `partUploadConcurrency + 1` part buffers:
+    /// 80 MiB with the defaults (4 × 16 MiB in flight, one filling).
+    public var partUploadConcurrency: Int
     /// Attempts per request (1 = no retry) on 5xx, 429, timeouts and connection errors.
     public var attemptCountMax: Int
     /// First retry delay; doubles per attempt up to `retryDelayMax`.
@@ -23,10 +27,12 @@ public struct S3Configuration: Sendable {
 
     /// S3's smallest allowed part (all parts but the last).
     public static let partByteCountMin = 5 << 20
+    /// The most parts of one upload in flight at once (each holds a thread and a part buffer).
+    public static let partUploadConcurrencyMax = 32
 
     public init(
         endpoint: String, region: String, credentials: S3Credentials, usesPathStyle: Bool,
-        partByteCount: Int = 16 << 20, attemptCountMax: Int = 5,
+        partByteCount: Int = 16 << 20, partUploadConcurrency: Int = 4, attemptCountMax: Int = 5,
         retryDelay: Duration = .milliseconds(200), retryDelayMax: Duration = .seconds(5),
         connectTimeout: Duration = .seconds(10), stallTimeout: Duration = .seconds(60)
     ) {
@@ -35,6 +41,7 @@ public struct S3Configuration: Sendable {
         self.credentials = credentials
         self.usesPathStyle = usesPathStyle
         self.partByteCount = partByteCount
+        self.partUploadConcurrency = partUploadConcurrency
         self.attemptCountMax = attemptCountMax
         self.retryDelay = retryDelay
         self.retryDelayMax = retryDelayMax
@@ -68,6 +75,9 @@ public struct S3Configuration: Sendable {
     func validate() throws(CortexError) {
         guard partByteCount >= Self.partByteCountMin else {
             throw .invalidInput("S3 part size \(partByteCount) bytes is below S3's minimum of \(Self.partByteCountMin) bytes (5 MiB)")
+        }
+        guard (1...Self.partUploadConcurrencyMax).contains(partUploadConcurrency) else {
+            throw .invalidInput("S3 part upload concurrency \(partUploadConcurrency) must be between 1 and \(Self.partUploadConcurrencyMax)")
         }
         guard attemptCountMax >= 1 else { throw .invalidInput("S3 attempt count \(attemptCountMax) must be at least 1") }
     }
