@@ -17,11 +17,10 @@ struct SnapshotCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy every environment (compacted, zstd) and write a manifest; the manifest last.")
         @OptionGroup var options: DataOptions
-        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
-    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
+        @OptionGroup var destination: TargetOptions
 
         func run() async throws {
-            let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
+            let target = try destination.target()
             let engine = try options.openEngine()
             defer { engine.close() }
             // The analytics store is included whenever the data folder has one (opening it takes its tables' locks).
@@ -55,11 +54,10 @@ struct SnapshotCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ship every change record and analytics log record not yet shipped (what a running server does every few seconds) to the target.")
         @OptionGroup var options: DataOptions
-        @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
-    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
+        @OptionGroup var destination: TargetOptions
 
         func run() async throws {
-            let target = try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
+            let target = try destination.target()
             let engine = try options.openEngine()
             defer { engine.close() }
             let analyticsFolder = options.data + "/analytics"
@@ -145,6 +143,16 @@ struct SnapshotCommand: AsyncParsableCommand {
                 print(deleted.isEmpty ? "nothing to prune" : "deleted \(deleted.count) snapshots: \(deleted.joined(separator: ", "))")
             }
         }
+    }
+}
+
+/// `--to URL [--endpoint URL]`: where `snapshot create` and `snapshot ship` write.
+struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: "Target: file:///absolute/path or s3://bucket/prefix.") var to: String
+    @Option(name: .long, help: "S3-compatible endpoint for s3:// targets, e.g. http://127.0.0.1:9000 (default: $CORTEX_S3_ENDPOINT, else AWS).") var endpoint: String?
+
+    func target() throws -> any SnapshotTarget {
+        try reportingErrors { () throws(CortexError) in try snapshotTarget(url: to, endpoint: endpoint) }
     }
 }
 
