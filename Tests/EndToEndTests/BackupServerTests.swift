@@ -141,17 +141,31 @@ import Testing
             try #require(try await api.createCollection("docs", dimension: 8).status == 201)
             try await Self.upsert(api, 0..<300)
         }
+        let http = TestHTTPClient(baseURL: server.baseURL)
+        let acmeRows = HTTPAnalyticsTests.Client(http: http, key: acmeKey), betaRows = HTTPAnalyticsTests.Client(http: http, key: betaKey)
+        func events(_ client: HTTPAnalyticsTests.Client, _ count: Int) async throws {
+            let reply = try await client.post("/events", HTTPAnalyticsTests.events(count, conversation: 1, type: "message"))
+            try #require(reply.status == 200, "\(reply.text)")
+        }
+        func eventCount(_ client: HTTPAnalyticsTests.Client) async throws -> Int? {
+            try await client.rows("SELECT count(*) FROM events").first?.first as? Int
+        }
+        try await events(acmeRows, 30)
+        try await events(betaRows, 10)
         let admin = try await Self.administrator(server)
         let snapshot = try await admin.send("POST", "/admin/snapshots")
         try #require(snapshot.status == 201, "\(snapshot.text)")
         let atSnapshot = try await Self.observe(acme)
 
         try await Self.upsert(acme, 300..<500)
+        try await events(acmeRows, 20)
         try await Self.upsert(beta, 300..<400)
+        try await events(betaRows, 5)
         let betaMiddle = try await Self.observe(beta)
         let between = Int64(Date().timeIntervalSince1970 * 1000)
         try await Task.sleep(for: .milliseconds(20))
         try await Self.upsert(beta, 400..<450)
+        try await events(betaRows, 7)
         let shipped = try await admin.send("POST", "/admin/log/ship")
         #expect(shipped.status == 200, "\(shipped.text)")
 
@@ -162,13 +176,17 @@ import Testing
         let rewound = try await admin.send("POST", "/admin/tenants/acme/restore", ["snapshot_only": true])
         #expect(rewound.status == 200, "\(rewound.text)")
         #expect(try await Self.observe(acme) == atSnapshot, "acme is back at the snapshot")
+        #expect(try await eventCount(acmeRows) == 30, "acme's analytics rows too")
         #expect(try await beta.count("docs") == 450, "beta kept every write")
+        #expect(try await eventCount(betaRows) == 22)
         try await Self.upsert(acme, 1_000..<1_010)
         #expect(try await acme.count("docs") == 310, "acme takes writes again")
 
         let atTime = try await admin.send("POST", "/admin/tenants/beta/restore", ["at": between])
         #expect(atTime.status == 200, "\(atTime.text)")
         #expect(try await Self.observe(beta) == betaMiddle, "beta has what it had at that time: 400 records")
+        #expect(try await eventCount(betaRows) == 15, "and its analytics rows of that time")
+        #expect(try await eventCount(acmeRows) == 30, "acme untouched by beta's restore")
         let list = try await admin.send("GET", "/admin/snapshots")
         #expect((try list.json()["snapshots"] as? [[String: Any]])?.count ?? 0 >= 3, "each restore was followed by a snapshot")
 

@@ -99,22 +99,35 @@ final class Backups: Sendable {
     }
 
     /// Restores one tenant from the target while the server runs: the base snapshot (`snapshotID`,
-    /// else the newest that reaches `point`) plus its shipped log up to `point`. Its own unshipped
-    /// records are shipped first, so "latest" includes every acknowledged write. A snapshot follows,
-    /// so the restored tenant's new timeline has a base for later restores.
+    /// else the newest that reaches `point`) plus its shipped log up to `point`, its LMDB environment
+    /// and its analytics rows. Its own unshipped records (and the analytics log) are shipped first, so
+    /// "latest" includes every acknowledged write. A snapshot follows, so the restored tenant's new
+    /// timeline has a base for later restores.
     func restoreTenant(_ id: TenantID, snapshotID: String?, until point: RecoveryPoint) async throws(CortexError) -> (snapshot: String?, replay: ReplayResult) {
         guard let target else { throw .unavailable("backups are off (backup.target = none)") }
         guard try engine.tenant(id) != nil || point != .snapshot else { throw .notFound("tenant '\(id)' does not exist") }
         let engine = engine
+        let analytics = analytics
         let result = try await executor.run { () throws(CortexError) -> (String?, ReplayResult) in
             if try engine.tenant(id) != nil {
                 _ = try engine.withTenantSync(id) { (environment: Environment) throws(CortexError) in
                     try LogShipper(engine: engine, target: target).ship(environment)
                 }
             }
+            if let analytics {
+                let report = LogShipper(engine: engine, target: target).shipAnalytics(analytics)
+                if let (name, message) = report.failures.min(by: { $0.key < $1.key }) {
+                    throw .unavailable("shipping the analytics log before the restore failed: \(name): \(message)")
+                }
+            }
             let reader = SnapshotReader(target: target)
             let base = try snapshotID == nil ? reader.base(for: point, tenant: id) : reader.manifest(id: snapshotID)
-            let replay = try SnapshotRestorer(target: target).restoreTenant(id, from: base, into: engine, until: point)
+            let restorer = SnapshotRestorer(target: target)
+            let replay = try restorer.restoreTenant(id, from: base, into: engine, until: point)
+            if let base, let analytics {
+                try TenantAnalyticsRestore.restore(
+                    id, from: base, restorer: restorer, engine: engine, store: analytics, scratch: engine.options.dataDirectory, until: point)
+            }
             return (base?.id, replay)
         }
         logger.notice("restored tenant", metadata: [

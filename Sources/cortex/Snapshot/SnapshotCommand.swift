@@ -2,6 +2,7 @@ import ArgumentParser
 import CortexAnalytics
 import CortexApp
 import CortexCore
+import CortexServer
 import CortexSnapshot
 import CortexStorage
 import Foundation
@@ -283,17 +284,11 @@ private func restoreTenantAnalytics(
     _ id: TenantID, from manifest: SnapshotManifest, restorer: SnapshotRestorer, engine: StorageEngine, folder: String, until point: RecoveryPoint
 ) throws(CortexError) {
     guard manifest.analytics != nil else { return }
-    let snapshotNumber = try restorer.withSnapshotSystem(manifest, staging: folder + "/.restore-system-" + manifest.id) {
-        (snapshot: StorageEngine) throws(CortexError) in try AnalyticsTenantNumbers(engine: snapshot).existingNumber(of: id)
-    }
-    let number = try AnalyticsTenantNumbers(engine: engine).number(of: id)
     // The rows appended here may be sealed: keep their log for the next `snapshot ship` (or server start).
     var options = AnalyticsTableOptions()
     options.keepsLogUntilShipped = true
     let store = try AnalyticsStore(folder: folder + "/analytics", options: options)
-    _ = try restorer.restoreTenantAnalytics(
-        from: manifest, into: store, snapshotNumber: snapshotNumber, number: number, staging: folder + "/.restore-analytics-" + manifest.id,
-        until: point)
+    try TenantAnalyticsRestore.restore(id, from: manifest, restorer: restorer, engine: engine, store: store, scratch: folder, until: point)
 }
 
 struct SnapshotSummaryJSON: Encodable {
