@@ -41,6 +41,8 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also report build CPU seconds, wall-clock QPS and the reopen + first-query time (extra JSON keys and a \"reopen\" line).") var extended = false
     @Option(name: .long, help: "Benchmark a running server at HOST:PORT over the wire protocol instead of an in-process collection.") var server: String?
     @Option(name: .customLong("api-key"), help: "API key for --server (scopes ingest and query).") var apiKey: String?
+    @Flag(name: .customLong("no-change-log"), help: "Open the throwaway store without a change log (no change record per write transaction), to measure what the log costs on ingest.")
+    var noChangeLog = false
 
     func run() async throws {
         let metric = try reportingErrors { () throws(CortexError) in try Metric(parsing: self.metric) }
@@ -48,14 +50,17 @@ struct VectorBenchCommand: AsyncParsableCommand {
         guard !efs.isEmpty else { throw ValidationError("--ef needs at least one integer") }
         let data = try reportingErrors { () throws(CortexError) in try BenchDataset(folder: dataset, maxQueries: maxQueries) }
         if let server {
-            guard filterSelectivity == nil, !extended else { throw ValidationError("--filter-selectivity and --extended are not available with --server") }
+            guard filterSelectivity == nil, !extended, !noChangeLog else {
+                throw ValidationError("--filter-selectivity, --extended and --no-change-log are not available with --server")
+            }
             try await runRemote(RemoteServer(address: server, apiKey: apiKey), data: data, metric: metric, efs: efs)
             return
         }
         let folder = FileManager.default.temporaryDirectory.path + "/cortex-bench-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let options = StorageOptions(
-            dataDirectory: folder + "/data", environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40))
+            dataDirectory: folder + "/data",
+            environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40, keepsChangeLog: !noChangeLog))
         let engine = try reportingErrors { () throws(CortexError) in try StorageEngine(options: options) }
         let tenant = try reportingErrors { () throws(CortexError) in try TenantID("bench") }
         _ = try reportingErrors { () throws(CortexError) in try engine.createTenant(tenant) }
@@ -77,7 +82,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let statistics = environment.statistics()
         let report = BenchReport(json: json, extended: extended)
         report.build(
-            seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count,
+            seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count, changeLog: !noChangeLog,
             memoryBytesPerVector: collection.navigationBytesPerVector,
             diskBytesPerVector: Double(statistics.fileByteCount) / Double(data.base.count))
         for efValue in efs {
@@ -291,18 +296,22 @@ struct BenchReport {
     let json: Bool
     let extended: Bool
 
-    func build(seconds: Double, cpuSeconds: Double, vectors: Int, memoryBytesPerVector: Double, diskBytesPerVector: Double) {
+    /// `changeLog`: whether the store kept a change log while building (`--no-change-log` turns it off).
+    func build(
+        seconds: Double, cpuSeconds: Double, vectors: Int, changeLog: Bool, memoryBytesPerVector: Double, diskBytesPerVector: Double
+    ) {
         if json {
             var line: [String: Any] = ["phase": "build", "build_s": round3(seconds),
                                        "bytes_per_vector_memory": round1(memoryBytesPerVector), "bytes_per_vector_disk": round1(diskBytesPerVector)]
             if extended {
                 line["build_cpu_s"] = round3(cpuSeconds)
                 line["vectors"] = vectors
+                line["change_log"] = changeLog
             }
             emit(line)
         } else {
-            print(String(format: "build %.2f s (cpu %.2f s) for %d vectors; %.0f B/vector hot memory, %.0f B/vector on disk",
-                         seconds, cpuSeconds, vectors, memoryBytesPerVector, diskBytesPerVector))
+            print(String(format: "build %.2f s (cpu %.2f s) for %d vectors%@; %.0f B/vector hot memory, %.0f B/vector on disk",
+                         seconds, cpuSeconds, vectors, changeLog ? "" : " without change log", memoryBytesPerVector, diskBytesPerVector))
         }
     }
 
