@@ -455,7 +455,7 @@ def render(args, r, ingest, started_at, finished_at, load_start, load_end):
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    snap, snap_file = r["snapshot_s3"]["output"], r["snapshot_file"]["output"]
+    snap = r["snapshot_s3"]["output"]
     raw, stored = snap["raw_bytes"], snap["stored_bytes"]
     loads = r["loads"]
     load_wall = sum(p["wall"] for p in loads)
