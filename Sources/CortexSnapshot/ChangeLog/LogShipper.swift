@@ -5,6 +5,8 @@ public import CortexStorage
 public struct ShipReport: Sendable, Equatable {
     public var chunks = 0
     public var records = 0
+    /// Bytes of the encoded records shipped (before compression).
+    public var rawBytes = 0
     /// Compressed bytes written to the target.
     public var storedBytes = 0
     /// Environments whose shipment failed (they stay marked and are retried next round), with the error.
@@ -16,6 +18,7 @@ public struct ShipReport: Sendable, Equatable {
     public mutating func add(_ other: ShipReport) {
         chunks += other.chunks
         records += other.records
+        rawBytes += other.rawBytes
         storedBytes += other.storedBytes
         failures.merge(other.failures) { first, _ in first }
     }
@@ -83,6 +86,7 @@ public struct LogShipper: Sendable {
             try markShipped(chunk.lastLSN)
             report.chunks += 1
             report.records += batch.count
+            report.rawBytes += batch.reduce(0) { $0 + $1.count }
             report.storedBytes += stored.count
         }
     }

@@ -45,6 +45,8 @@ struct VectorBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --server: query this existing collection (built from the same base.fvecs, ids \"0\"…) instead of building and dropping a scratch one; the key needs only the query scope.")
     var collection: String?
     @Option(name: .long, help: "With --server: answer the query set this many times per ef (qps and latencies cover all passes).") var passes = 1
+    @Flag(name: .customLong("no-change-log"), help: "Open the throwaway store without a change log (no change record per write transaction), to measure what the log costs on ingest.")
+    var noChangeLog = false
 
     func run() async throws {
         let metric = try reportingErrors { () throws(CortexError) in try Metric(parsing: self.metric) }
@@ -54,14 +56,17 @@ struct VectorBenchCommand: AsyncParsableCommand {
         guard server != nil || (collection == nil && passes == 1) else { throw ValidationError("--collection and --passes need --server") }
         guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
         if let server {
-            guard filterSelectivity == nil, !extended else { throw ValidationError("--filter-selectivity and --extended are not available with --server") }
+            guard filterSelectivity == nil, !extended, !noChangeLog else {
+                throw ValidationError("--filter-selectivity, --extended and --no-change-log are not available with --server")
+            }
             try await runRemote(RemoteServer(address: server, apiKey: apiKey), data: data, metric: metric, efs: efs)
             return
         }
         let folder = FileManager.default.temporaryDirectory.path + "/cortex-bench-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let options = StorageOptions(
-            dataDirectory: folder + "/data", environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40))
+            dataDirectory: folder + "/data",
+            environment: EnvironmentOptions(mapByteCountInitial: 1 << 30, mapByteCountMax: 1 << 40, keepsChangeLog: !noChangeLog))
         let engine = try reportingErrors { () throws(CortexError) in try StorageEngine(options: options) }
         let tenant = try reportingErrors { () throws(CortexError) in try TenantID("bench") }
         _ = try reportingErrors { () throws(CortexError) in try engine.createTenant(tenant) }
@@ -83,7 +88,7 @@ struct VectorBenchCommand: AsyncParsableCommand {
         let statistics = environment.statistics()
         let report = BenchReport(json: json, extended: extended)
         report.build(
-            seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count,
+            seconds: build.wall, cpuSeconds: build.cpu, vectors: data.base.count, changeLog: !noChangeLog,
             memoryBytesPerVector: collection.navigationBytesPerVector,
             diskBytesPerVector: Double(statistics.fileByteCount) / Double(data.base.count))
         for efValue in efs {
@@ -298,18 +303,22 @@ struct BenchReport {
     let json: Bool
     let extended: Bool
 
-    func build(seconds: Double, cpuSeconds: Double, vectors: Int, memoryBytesPerVector: Double, diskBytesPerVector: Double) {
+    /// `changeLog`: whether the store kept a change log while building (`--no-change-log` turns it off).
+    func build(
+        seconds: Double, cpuSeconds: Double, vectors: Int, changeLog: Bool, memoryBytesPerVector: Double, diskBytesPerVector: Double
+    ) {
         if json {
             var line: [String: Any] = ["phase": "build", "build_s": round3(seconds),
                                        "bytes_per_vector_memory": round1(memoryBytesPerVector), "bytes_per_vector_disk": round1(diskBytesPerVector)]
             if extended {
                 line["build_cpu_s"] = round3(cpuSeconds)
                 line["vectors"] = vectors
+                line["change_log"] = changeLog
             }
             emit(line)
         } else {
-            print(String(format: "build %.2f s (cpu %.2f s) for %d vectors; %.0f B/vector hot memory, %.0f B/vector on disk",
-                         seconds, cpuSeconds, vectors, memoryBytesPerVector, diskBytesPerVector))
+            print(String(format: "build %.2f s (cpu %.2f s) for %d vectors%@; %.0f B/vector hot memory, %.0f B/vector on disk",
+                         seconds, cpuSeconds, vectors, changeLog ? "" : " without change log", memoryBytesPerVector, diskBytesPerVector))
         }
     }
 

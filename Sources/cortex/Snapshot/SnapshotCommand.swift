@@ -75,7 +75,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             if options.json {
                 try printJSON(ShipJSON(report))
             } else {
-                print("shipped \(report.records) log records in \(report.chunks) chunks (\(megabytes(report.storedBytes)) MB) to \(target.description)")
+                print("shipped \(report.records) log records in \(report.chunks) chunks (\(megabytes(report.rawBytes)) MB → \(megabytes(report.storedBytes)) MB stored) to \(target.description)")
                 for (name, message) in report.failures.sorted(by: { $0.key < $1.key }) {
                     FileHandle.standardError.write(Data("cortex: \(name): \(message)\n".utf8))
                 }
@@ -243,19 +243,21 @@ struct RestoreCommand: AsyncParsableCommand {
 struct ShipJSON: Encodable {
     let chunks: Int
     let records: Int
+    let rawBytes: Int
     let storedBytes: Int
     let failures: [String: String]
 
     init(_ report: ShipReport) {
         chunks = report.chunks
         records = report.records
+        rawBytes = report.rawBytes
         storedBytes = report.storedBytes
         failures = report.failures
     }
 
     enum CodingKeys: String, CodingKey {
         case chunks, records, failures
-        case storedBytes = "stored_bytes"
+        case rawBytes = "raw_bytes", storedBytes = "stored_bytes"
     }
 }
 
