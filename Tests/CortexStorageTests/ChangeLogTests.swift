@@ -50,10 +50,17 @@ import Testing
                         let size = Int.random(in: 0..<10, using: &local) == 0 ? Int.random(in: 5_000...40_000, using: &local) : Int.random(in: 0...64, using: &local)
                         let byte = UInt8.random(in: 0...255, using: &local)
                         try transaction.put(database: database, key: key, value: [UInt8](repeating: byte, count: size))
-                    case 60..<75:
+                    case 60..<68:
                         let byte = UInt8.random(in: 0...255, using: &local)
                         try transaction.putReserved(database: database, key: key, byteCount: 100) { buffer in
                             for index in 0..<buffer.count { unsafe buffer[index] = byte &+ UInt8(truncatingIfNeeded: index) }
+                        }
+                    case 68..<75:
+                        // Same-length rewrites that differ in a few bytes: logged as patches.
+                        let changes = (0..<3).map { _ in (Int.random(in: 0..<4096, using: &local), UInt8.random(in: 0...255, using: &local)) }
+                        try transaction.putReserved(database: database, key: [200, key[0]], byteCount: 4096) { buffer in
+                            for index in 0..<buffer.count { unsafe buffer[index] = UInt8(truncatingIfNeeded: index &* 7 &+ Int(key[0])) }
+                            for (index, byte) in changes { unsafe buffer[index] = byte }
                         }
                     case 75..<98:
                         try transaction.delete(database: database, key: key)
@@ -113,6 +120,45 @@ import Testing
         #expect(records[1].operations == [.delete(table: "rows", key: [1]), .clear(table: "rows")])
         #expect(records.allSatisfy { $0.committedAt >= before && $0.committedAt <= SystemEpochClock().nowMilliseconds() })
         #expect(try environment.changeRecords(after: 1, byteCountMax: 1).map { try ChangeRecord(decoding: $0).lsn } == [2])
+    }
+
+    /// A large value rewritten at the same length is logged as the ranges that changed, and replays exactly.
+    @Test func aSameLengthRewriteIsLoggedAsAPatch() throws {
+        let directory = TemporaryDirectory("cortex-changelog")
+        let pool = WorkerPool(name: "test", threadCount: 1)
+        defer { pool.shutdown() }
+        let environment = try openEnvironment(directory.child("env"), pool: pool)
+        defer { environment.close() }
+        let copy = try openEnvironment(directory.child("copy"), pool: pool)
+        defer { copy.close() }
+        let rows = try environment.databaseHandle(named: "rows")
+        var value = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+            try transaction.put(database: rows, key: [1], value: value)
+        }
+        value[10] ^= 0xFF
+        value[40_000] ^= 0xFF
+        value[40_001] ^= 0x0F
+        let changed = value
+        try environment.writeSync { (transaction: inout WriteTransaction) throws(CortexError) in
+            try transaction.putReserved(database: rows, key: [1], byteCount: changed.count) { buffer in unsafe buffer.copyBytes(from: changed) }
+        }
+        let records = try environment.changeRecords(after: 0, byteCountMax: .max)
+        #expect(records.count == 2)
+        #expect(records[1].count < 400, "a patch of two 64-byte blocks, not the 64 KiB value")
+        let patch = try ChangeRecord(decoding: records[1])
+        guard case .patch(let table, let key, let length, let ranges) = try #require(patch.operations.first) else {
+            Issue.record("not a patch: \(patch.operations)")
+            return
+        }
+        #expect(table == "rows" && key == [1] && length == 65_536)
+        #expect(ranges.map(\.offset) == [0, 40_000] && ranges.map(\.bytes.count) == [64, 64])
+        #expect(try copy.apply(changeRecords: records) == 2)
+        #expect(try contents(copy) == contents(environment))
+        // A copy that does not hold the patched value refuses the record instead of guessing.
+        let stranger = try openEnvironment(directory.child("stranger"), pool: pool)
+        defer { stranger.close() }
+        #expect(throws: CortexError.self) { try stranger.apply(changeRecords: [records[1]]) }
     }
 
     /// A copy pinned at some LSN plus the records after it is the original, table for table, and the

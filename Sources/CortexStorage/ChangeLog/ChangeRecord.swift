@@ -22,7 +22,7 @@ public import CortexCore
 /// | 16 | 8 | commit time, epoch milliseconds (i64) |
 /// | 24 | 4 | operation count N |
 /// | 28 | … | T table names: u16 byte count + UTF-8 |
-/// | … | … | N operations: u8 kind (1 put, 2 delete, 3 clear), u16 table index, then for put and delete u16 key length + key, for put u32 value length + value |
+/// | … | … | N operations: u8 kind (1 put, 2 delete, 3 clear, 4 patch), u16 table index, then for put, delete and patch u16 key length + key, for put u32 value length + value, for patch u32 value length + u32 range count + ranges (u32 offset, u32 byte count, the bytes) |
 /// | end−4 | 4 | CRC-32C of every byte before |
 public struct ChangeRecord: Sendable, Equatable {
     public static let magic: UInt32 = 0x5243_5843  // "CXCR" read little-endian
@@ -34,11 +34,25 @@ public struct ChangeRecord: Sendable, Equatable {
         case delete(table: String, key: [UInt8])
         /// Every entry of the table removed (the table stays).
         case clear(table: String)
+        /// The value of `key` rewritten at the same length: only the byte ranges that changed. Replay
+        /// requires the stored value to have `length` bytes (it does on a copy at the record's LSN − 1).
+        case patch(table: String, key: [UInt8], length: UInt32, ranges: [PatchRange])
 
         public var table: String {
             switch self {
-            case .put(let table, _, _), .delete(let table, _), .clear(let table): table
+            case .put(let table, _, _), .delete(let table, _), .clear(let table), .patch(let table, _, _, _): table
             }
+        }
+    }
+
+    /// Bytes that replace `bytes.count` bytes at `offset` of a value.
+    public struct PatchRange: Sendable, Equatable {
+        public var offset: UInt32
+        public var bytes: [UInt8]
+
+        public init(offset: UInt32, bytes: [UInt8]) {
+            self.offset = offset
+            self.bytes = bytes
         }
     }
 
@@ -106,6 +120,23 @@ public struct ChangeRecord: Sendable, Equatable {
                 operations.append(.delete(table: table, key: try reader.readRaw(count: Int(try reader.readFixed(UInt16.self)))))
             case 3:
                 operations.append(.clear(table: table))
+            case 4:
+                let key = try reader.readRaw(count: Int(try reader.readFixed(UInt16.self)))
+                let length = try reader.readFixed(UInt32.self)
+                let rangeCount = Int(try reader.readFixed(UInt32.self))
+                guard rangeCount <= reader.remainingByteCount / 8 else { throw .corrupt("change record \(lsn): \(rangeCount) patch ranges cannot fit") }
+                var ranges: [PatchRange] = []
+                var end: UInt64 = 0
+                for _ in 0..<rangeCount {
+                    let offset = try reader.readFixed(UInt32.self)
+                    let bytes = try reader.readRaw(count: Int(try reader.readFixed(UInt32.self)))
+                    guard UInt64(offset) >= end, UInt64(offset) + UInt64(bytes.count) <= UInt64(length) else {
+                        throw .corrupt("change record \(lsn): patch range at \(offset) overlaps or leaves the value of \(length) bytes")
+                    }
+                    end = UInt64(offset) + UInt64(bytes.count)
+                    ranges.append(PatchRange(offset: offset, bytes: bytes))
+                }
+                operations.append(.patch(table: table, key: key, length: length, ranges: ranges))
             default:
                 throw .corrupt("change record \(lsn): unknown operation kind \(kind)")
             }
@@ -139,6 +170,15 @@ public struct ChangeRecord: Sendable, Equatable {
             case .clear:
                 body.write(UInt8(3))
                 body.writeFixed(index)
+            case .patch(_, let key, let length, let ranges):
+                Self.writeOperation(kind: 4, table: index, key: key, into: &body)
+                body.writeFixed(length)
+                body.writeFixed(UInt32(ranges.count))
+                for range in ranges {
+                    body.writeFixed(range.offset)
+                    body.writeFixed(UInt32(range.bytes.count))
+                    body.write(raw: range.bytes)
+                }
             }
         }
         return Self.assemble(lsn: lsn, committedAt: committedAt, tables: tables, operationCount: operations.count, body: body.bytes)

@@ -216,6 +216,15 @@ extension Environment {
                     case .put(let table, let key, let value): try transaction.put(database: handles[table]!, key: key, value: value)
                     case .delete(let table, let key): try transaction.delete(database: handles[table]!, key: key)
                     case .clear(let table): try transaction.removeAll(database: handles[table]!)
+                    case .patch(let table, let key, let length, let ranges):
+                        let database = handles[table]!
+                        guard var value = try transaction.value(database: database, key: key), value.count == Int(length) else {
+                            throw .corrupt("\(name): change record \(record.lsn) patches a value of \(length) bytes in \(table) that this copy does not hold")
+                        }
+                        for range in ranges {
+                            value.replaceSubrange(Int(range.offset)..<(Int(range.offset) + range.bytes.count), with: range.bytes)
+                        }
+                        try transaction.put(database: database, key: key, value: value)
                     }
                 }
                 try transaction.putUnlogged(database: log.records, key: ChangeLogTables.key(record.lsn), value: bytes)

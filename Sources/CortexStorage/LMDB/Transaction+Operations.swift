@@ -128,6 +128,7 @@ extension WriteTransaction {
         guard value.count <= Limits.valueByteCountMax else {
             throw .tooLarge("value is \(value.count) bytes; the limit is \(Limits.valueByteCountMax)")
         }
+        let previous = isLogged(database) ? try sameLengthValue(database: database, key: key, count: value.count) : nil
         let status = unsafe key.withUnsafeBytes { keyBytes in
             unsafe value.withUnsafeBytes { valueBytes in
                 var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
@@ -137,7 +138,13 @@ extension WriteTransaction {
         }
         try check(status, "put")
         if isLogged(database) {
-            unsafe value.withUnsafeBytes { unsafe recorder!.put(database: database, key: key, value: $0) }
+            unsafe value.withUnsafeBytes { bytes in
+                if let previous {
+                    unsafe recorder!.rewrite(database: database, key: key, old: previous, new: bytes)
+                } else {
+                    unsafe recorder!.put(database: database, key: key, value: bytes)
+                }
+            }
         }
     }
 
@@ -151,6 +158,8 @@ extension WriteTransaction {
         guard byteCount <= Limits.valueByteCountMax else {
             throw .tooLarge("value is \(byteCount) bytes; the limit is \(Limits.valueByteCountMax)")
         }
+        // Copied before the put: the reserved space may be the old value's own pages.
+        let previous = isLogged(database) ? try sameLengthValue(database: database, key: key, count: byteCount) : nil
         var data = unsafe MDB_val(mv_size: byteCount, mv_data: nil)
         let status = unsafe key.withUnsafeBytes { keyBytes in
             var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
@@ -159,7 +168,13 @@ extension WriteTransaction {
         try check(status, "put")
         let reserved = unsafe UnsafeMutableRawBufferPointer(start: data.mv_data, count: byteCount)
         unsafe fill(reserved)
-        if isLogged(database) { unsafe recorder!.put(database: database, key: key, value: UnsafeRawBufferPointer(reserved)) }
+        if isLogged(database) {
+            if let previous {
+                unsafe recorder!.rewrite(database: database, key: key, old: previous, new: UnsafeRawBufferPointer(reserved))
+            } else {
+                unsafe recorder!.put(database: database, key: key, value: UnsafeRawBufferPointer(reserved))
+            }
+        }
     }
 
     /// Removes `key`; returns whether it existed.
@@ -180,6 +195,16 @@ extension WriteTransaction {
     public mutating func removeAll(database: UInt32) throws(CortexError) {
         try check(unsafe mdb_drop(handle, database, 0), "clear table")
         if isLogged(database) { recorder!.clear(database: database) }
+    }
+
+    /// A copy of the stored value of `key` when it has exactly `count` bytes (a rewrite the change log
+    /// can record as a patch); nil otherwise. Values under 256 bytes are logged whole.
+    private func sameLengthValue(database: UInt32, key: [UInt8], count: Int) throws(CortexError) -> [UInt8]? {
+        guard count >= 256 else { return nil }
+        return try unsafe withValue(database: database, key: key) { (bytes: UnsafeRawBufferPointer?) -> [UInt8]? in
+            guard let stored = unsafe bytes, stored.count == count else { return nil }
+            return unsafe Array(stored)
+        }
     }
 
     /// A put that bypasses the change log: for the log's own tables.
