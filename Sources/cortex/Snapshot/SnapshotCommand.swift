@@ -25,10 +25,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             let engine = try options.openEngine()
             defer { engine.close() }
             // The analytics store is included whenever the data folder has one (opening it takes its tables' locks).
-            let analyticsFolder = options.data + "/analytics"
-            let analytics = try reportingErrors { () throws(CortexError) in
-                FileManager.default.fileExists(atPath: analyticsFolder) ? try AnalyticsStore(folder: analyticsFolder) : nil
-            }
+            let analytics = try reportingErrors { () throws(CortexError) in try openAnalyticsForBackup(data: options.data) }
             let started = ContinuousClock.now
             let json = options.json
             var stats: AnalyticsSnapshotStats?
@@ -61,14 +58,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             let target = try destination.target()
             let engine = try options.openEngine()
             defer { engine.close() }
-            let analyticsFolder = options.data + "/analytics"
-            let analytics = try reportingErrors { () throws(CortexError) -> AnalyticsStore? in
-                guard FileManager.default.fileExists(atPath: analyticsFolder) else { return nil }
-                var analyticsOptions = AnalyticsTableOptions()
-                analyticsOptions.keepsLogUntilShipped = true
-                analyticsOptions.sealsAutomatically = false
-                return try AnalyticsStore(folder: analyticsFolder, options: analyticsOptions)
-            }
+            let analytics = try reportingErrors { () throws(CortexError) in try openAnalyticsForBackup(data: options.data) }
             let shipper = LogShipper(engine: engine, target: target)
             var report = shipper.shipChanged()
             if let analytics { report.add(shipper.shipAnalytics(analytics)) }
@@ -291,6 +281,17 @@ private func restoreTenantAnalytics(
     options.keepsLogUntilShipped = true
     let store = try AnalyticsStore(folder: folder + "/analytics", options: options)
     try TenantAnalyticsRestore.restore(id, from: manifest, restorer: restorer, engine: engine, store: store, scratch: folder, until: point)
+}
+
+/// The data folder's analytics store for snapshot and ship, or nil when it has none. Opened keeping its
+/// log until shipped and without background seals, so nothing unshipped is sealed away meanwhile.
+private func openAnalyticsForBackup(data: String) throws(CortexError) -> AnalyticsStore? {
+    let folder = data + "/analytics"
+    guard FileManager.default.fileExists(atPath: folder) else { return nil }
+    var options = AnalyticsTableOptions()
+    options.keepsLogUntilShipped = true
+    options.sealsAutomatically = false
+    return try AnalyticsStore(folder: folder, options: options)
 }
 
 struct SnapshotSummaryJSON: Encodable {
