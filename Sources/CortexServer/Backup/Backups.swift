@@ -24,6 +24,9 @@ final class Backups: Sendable {
     let executor: any BlockingExecutor
     let logger: Logger
     private let snapshotRunning = Mutex(false)
+    /// One shipper at a time: the interval, `POST /admin/log/ship` and a tenant restore all ship, and a
+    /// log's shipping (read, upload, mark shipped) assumes no other shipper of it runs meanwhile.
+    private let shipping = Mutex(())
     private let lastSnapshotAt: Mutex<ContinuousClock.Instant>
 
     init(
@@ -50,11 +53,13 @@ final class Backups: Sendable {
         let analytics = analytics
         let report: ShipReport
         do {
-            report = try await executor.run { () throws(CortexError) in
-                let shipper = LogShipper(engine: engine, target: target)
-                var report = shipper.shipChanged()
-                if let analytics { report.add(shipper.shipAnalytics(analytics)) }
-                return report
+            report = try await executor.run { [self] () throws(CortexError) in
+                self.shipping.withLock { _ in
+                    let shipper = LogShipper(engine: engine, target: target)
+                    var report = shipper.shipChanged()
+                    if let analytics { report.add(shipper.shipAnalytics(analytics)) }
+                    return report
+                }
             }
         } catch {
             logger.warning("change-log shipping did not run", metadata: ["error": "\(error.message)"])
@@ -108,16 +113,18 @@ final class Backups: Sendable {
         guard try engine.tenant(id) != nil || point != .snapshot else { throw .notFound("tenant '\(id)' does not exist") }
         let engine = engine
         let analytics = analytics
-        let result = try await executor.run { () throws(CortexError) -> (String?, ReplayResult) in
-            if try engine.tenant(id) != nil {
-                _ = try engine.withTenantSync(id) { (environment: Environment) throws(CortexError) in
-                    try LogShipper(engine: engine, target: target).ship(environment)
+        let result = try await executor.run { [self] () throws(CortexError) -> (String?, ReplayResult) in
+            try self.shipping.withLock { (_) throws(CortexError) in
+                if try engine.tenant(id) != nil {
+                    _ = try engine.withTenantSync(id) { (environment: Environment) throws(CortexError) in
+                        try LogShipper(engine: engine, target: target).ship(environment)
+                    }
                 }
-            }
-            if let analytics {
-                let report = LogShipper(engine: engine, target: target).shipAnalytics(analytics)
-                if let (name, message) = report.failures.min(by: { $0.key < $1.key }) {
-                    throw .unavailable("shipping the analytics log before the restore failed: \(name): \(message)")
+                if let analytics {
+                    let report = LogShipper(engine: engine, target: target).shipAnalytics(analytics)
+                    if let (name, message) = report.failures.min(by: { $0.key < $1.key }) {
+                        throw .unavailable("shipping the analytics log before the restore failed: \(name): \(message)")
+                    }
                 }
             }
             let reader = SnapshotReader(target: target)
