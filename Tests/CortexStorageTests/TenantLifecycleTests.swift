@@ -80,6 +80,29 @@ import Testing
         #expect(value == [9])
     }
 
+    @Test func openTenantFastPathNeverOpensAnEnvironment() throws {
+        let clock = ManualEpochClock()
+        let (engine, directory) = try Engines.temporary(clock: clock, tenantIdleTimeout: .seconds(60))
+        defer { engine.close(); _ = directory }
+        let id = try TenantID("fast")
+        try engine.createTenant(id)
+        try engine.withTenantSync(id) { (environment: Environment) throws(CortexError) in
+            let rows: Table<UInt64, [UInt8]> = try environment.table("rows")
+            try environment.writeSync { (tx: inout WriteTransaction) throws(CortexError) in try rows.put([7], for: 1, in: &tx) }
+        }
+        let read = { () throws(CortexError) -> [UInt8]?? in
+            try engine.withOpenTenantSync(id) { (environment: Environment) throws(CortexError) -> [UInt8]? in
+                try environment.table("rows", key: UInt64.self, value: [UInt8].self).get(1, in: environment)
+            }
+        }
+        #expect(try read() == .some([7]), "open: the body runs")
+        clock.advance(by: .seconds(61))
+        #expect(engine.closeIdleTenants() == 1)
+        #expect(try read() == .none, "closed: nil, and the environment stays closed")
+        #expect(engine.openTenantIDs().isEmpty)
+        #expect(try engine.withOpenTenantSync(try TenantID("nobody")) { (_: Environment) throws(CortexError) in 1 } == nil)
+    }
+
     @Test func environmentInUseIsNotClosedByIdleSweep() async throws {
         let clock = ManualEpochClock()
         let (engine, directory) = try Engines.temporary(clock: clock, tenantIdleTimeout: .seconds(1))

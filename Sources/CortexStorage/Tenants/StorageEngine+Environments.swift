@@ -21,6 +21,15 @@ extension StorageEngine {
         return try body(environment)
     }
 
+    /// Runs `body` with the tenant's environment only when it is open and not closing, without
+    /// waiting for anything (no lifecycle lock, no open); nil otherwise. For callers that must not
+    /// block (a request's own task) and can fall back to ``withTenantSync(_:_:)`` elsewhere.
+    public func withOpenTenantSync<T>(_ id: TenantID, _ body: (Environment) throws(CortexError) -> T) throws(CortexError) -> T? {
+        guard let environment = acquireIfOpen(id) else { return nil }
+        defer { release(id) }
+        return try body(environment)
+    }
+
     /// Closes tenant environments unused for ``StorageOptions/tenantIdleTimeout``; returns how many.
     @discardableResult
     public func closeIdleTenants() -> Int {
@@ -51,17 +60,20 @@ extension StorageEngine {
     }
 
     func acquire(_ id: TenantID) throws(CortexError) -> Environment {
+        if let open = acquireIfOpen(id) { return open }
+        return try openTenant(id)
+    }
+
+    /// A use of the tenant's environment when it is open and not closing; nil otherwise.
+    func acquireIfOpen(_ id: TenantID) -> Environment? {
         let now = clock.nowMilliseconds()
-        if let open = slots.withLock({ slots -> Environment? in
+        return slots.withLock { slots -> Environment? in
             guard var slot = slots[id], !slot.closing else { return nil }
             slot.userCount += 1
             slot.lastUsedAt = now
             slots[id] = slot
             return slot.environment
-        }) {
-            return open
         }
-        return try openTenant(id)
     }
 
     /// Ends one use; `touch` false for bookkeeping reads (metrics) that must not keep a tenant from idling.

@@ -96,7 +96,7 @@ extension ChromaRoutes {
         }
         api.post("\(base)/query") { request, context in
             let target = try CollectionTarget(context, write: false)
-            return jsonTextResponse(try await on(target, parsing: request, ChromaReadRequests.query) { service, record, query throws(CortexError) in
+            return jsonTextResponse(try await on(target, reading: request, ChromaReadRequests.query) { service, record, query throws(CortexError) in
                 try service.query(query, in: record)
             })
         }
@@ -131,6 +131,18 @@ extension ChromaRoutes {
         _ operation: @escaping @Sendable (ChromaService, ChromaCollectionRecord, Parsed) throws(CortexError) -> T
     ) async throws -> T {
         try await work.run(target.tenant, parsing: request, parser) { parsed, environment throws(CortexError) in
+            let service = try ChromaService(environment: environment)
+            return try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id), parsed)
+        }
+    }
+
+    /// ``on(_:parsing:_:_:)`` for a bounded read: on the request's own task when the body is small
+    /// and the tenant open (``TenantWork/read(_:parsing:_:_:)``).
+    private func on<Parsed: Sendable, T: Sendable>(
+        _ target: CollectionTarget, reading request: Request, _ parser: @escaping @Sendable (Data) throws(CortexError) -> Parsed,
+        _ operation: @escaping @Sendable (ChromaService, ChromaCollectionRecord, Parsed) throws(CortexError) -> T
+    ) async throws -> T {
+        try await work.read(target.tenant, parsing: request, parser) { parsed, environment throws(CortexError) in
             let service = try ChromaService(environment: environment)
             return try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id), parsed)
         }
