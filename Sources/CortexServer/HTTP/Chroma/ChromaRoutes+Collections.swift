@@ -122,6 +122,11 @@ extension ChromaRoutes {
             id = try ChromaRoutes.collectionID(context)
             tenant = try context.tenant(forWrite: write)
         }
+
+        /// The collection in `service` (`notFound` when it is not in the key's tenant).
+        func record(in service: ChromaService) throws(CortexError) -> ChromaCollectionRecord {
+            try service.catalog.collection(tenant: chromaTenant, database: database, id: id)
+        }
     }
 
     /// Parses the body with `parser`, then runs `operation` on the target collection with the
@@ -132,7 +137,7 @@ extension ChromaRoutes {
     ) async throws -> T {
         try await work.run(target.tenant, parsing: request, parser) { parsed, environment throws(CortexError) in
             let service = try ChromaService(environment: environment)
-            return try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id), parsed)
+            return try operation(service, try target.record(in: service), parsed)
         }
     }
 
@@ -144,7 +149,7 @@ extension ChromaRoutes {
     ) async throws -> T {
         try await work.read(target.tenant, parsing: request, parser) { parsed, environment throws(CortexError) in
             let service = try ChromaService(environment: environment)
-            return try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id), parsed)
+            return try operation(service, try target.record(in: service), parsed)
         }
     }
 
@@ -153,7 +158,7 @@ extension ChromaRoutes {
         _ target: CollectionTarget, _ operation: @escaping @Sendable (ChromaService, ChromaCollectionRecord) throws(CortexError) -> T
     ) async throws -> T {
         try await run(target.tenant) { service throws(CortexError) in
-            try operation(service, try service.catalog.collection(tenant: target.chromaTenant, database: target.database, id: target.id))
+            try operation(service, try target.record(in: service))
         }
     }
 }
