@@ -52,6 +52,10 @@ void cc_unpack_reference(const uint64_t *words, size_t count, unsigned width, in
  * i in 1..<count. `words` holds cc_packed_word_count(count - 1, width) words; count >= 1. */
 void cc_unpack_delta(const uint64_t *words, size_t count, unsigned width, int64_t first, int64_t base, int64_t *out);
 
+/* out[i] = bit i of the little-endian bitmap `words` (bit i % 64 of word i / 64), as 0 or 1, for
+ * i in 0..<count. `words` holds at least ceil(count / 64) words. */
+void cc_expand_bits(const uint64_t *words, size_t count, uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -76,18 +76,12 @@ enum BlockDecoder {
             guard rowsHere == 64 || word >> UInt64(rowsHere) == 0 else {
                 throw .corrupt("validity bitmap has bits set past row \(rowCount)")
             }
-            if word == .max {
-                // In bounds: rowsHere == 64 here (bits past the block are zero), inside rowCount.
-                unsafe (validity + wordIndex * 64).update(repeating: true, count: 64)
-                continue
-            }
             nullCount += rowsHere - word.nonzeroBitCount
-            for bit in 0..<rowsHere {
-                // In bounds: wordIndex * 64 + bit < rowCount. Branch-free: null patterns are unpredictable.
-                unsafe validity[wordIndex * 64 + bit] = (word >> UInt64(bit)) & 1 == 1
-            }
         }
         guard nullCount > 0 else { throw .corrupt("block has a validity bitmap but no null row") }
+        // In bounds: `words` holds ceil(rowCount / 64) words and `validity` rowCount flags; a Bool is
+        // one byte holding 0 or 1, which is what cc_expand_bits writes.
+        unsafe validity.withMemoryRebound(to: UInt8.self, capacity: rowCount) { unsafe cc_expand_bits(words, rowCount, $0) }
         return nullCount
     }
 

@@ -78,23 +78,23 @@ extension Accumulator {
         }
         var doubles = ContiguousArray<Double>(repeating: 0, count: groupCount)
         var ints = ContiguousArray<Int64>(repeating: 0, count: groupCount)
-        for group in 0..<groupCount {
-            if isDouble {
-                var values = collectedDoublesValue[group]
+        let discrete = spec.function == .quantileDisc
+        if isDouble {
+            for (group, var values) in takeCollectedDoubles().enumerated() {
                 guard !values.isEmpty else { validity[group] = false; continue }
-                if spec.function == .quantileDisc {
-                    doubles[group] = Selection.select(&values, Self.discreteIndex(fraction: fraction, count: values.count))
-                } else {
-                    doubles[group] = Self.continuous(&values, fraction)
+                doubles[group] = unsafe values.withUnsafeMutableBufferPointer { values in
+                    unsafe discrete
+                        ? Selection.select(values, Self.discreteIndex(fraction: fraction, count: values.count)) : Self.continuous(values, fraction)
                 }
-            } else {
-                var values = collectedIntsValue[group]
+            }
+        } else {
+            for (group, var values) in takeCollectedInts().enumerated() {
                 guard !values.isEmpty else { validity[group] = false; continue }
-                if spec.function == .quantileDisc {
+                if discrete {
                     ints[group] = Selection.select(&values, Self.discreteIndex(fraction: fraction, count: values.count))
                 } else {
                     var converted = values.map(Double.init)
-                    doubles[group] = Self.continuous(&converted, fraction)
+                    doubles[group] = unsafe converted.withUnsafeMutableBufferPointer { unsafe Self.continuous($0, fraction) }
                 }
             }
         }
@@ -104,12 +104,12 @@ extension Accumulator {
     }
 
     /// Linear interpolation between the values at ⌊q·(n−1)⌋ and ⌈q·(n−1)⌉ (DuckDB's quantile_cont).
-    static func continuous(_ values: inout [Double], _ fraction: Double) -> Double {
+    static func continuous(_ values: UnsafeMutableBufferPointer<Double>, _ fraction: Double) -> Double {
         let position = fraction * Double(values.count - 1)
         let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
-        let lowValue = Selection.select(&values, low)
+        let lowValue = unsafe Selection.select(values, low)
         if high == low { return lowValue }
-        let highValue = Selection.select(&values, high)
+        let highValue = unsafe Selection.select(values, high)
         return lowValue + (position - Double(low)) * (highValue - lowValue)
     }
 }
@@ -117,26 +117,32 @@ extension Accumulator {
 /// Quickselect (Hoare partition, median-of-three pivots): the k-th smallest value in expected linear time.
 enum Selection {
     static func select<T: Comparable>(_ values: inout [T], _ k: Int) -> T {
+        unsafe values.withUnsafeMutableBufferPointer { unsafe select($0, k) }
+    }
+
+    /// Reorders `values` in place; every access stays inside `low...high` ⊆ `0..<count`.
+    static func select<T: Comparable>(_ values: UnsafeMutableBufferPointer<T>, _ k: Int) -> T {
         precondition(k >= 0 && k < values.count, "selection index out of range")
         var low = 0, high = values.count - 1
         while high > low {
             let middle = low + (high - low) / 2
-            if values[middle] < values[low] { values.swapAt(middle, low) }
-            if values[high] < values[low] { values.swapAt(high, low) }
-            if values[high] < values[middle] { values.swapAt(high, middle) }
-            let pivot = values[middle]
+            if unsafe values[middle] < values[low] { unsafe values.swapAt(middle, low) }
+            if unsafe values[high] < values[low] { unsafe values.swapAt(high, low) }
+            if unsafe values[high] < values[middle] { unsafe values.swapAt(high, middle) }
+            let pivot = unsafe values[middle]
             var i = low, j = high
             while i <= j {
-                while values[i] < pivot { i += 1 }
-                while pivot < values[j] { j -= 1 }
+                // The index limits keep every access inside low...high even when NaN breaks the ordering.
+                while i < high, unsafe values[i] < pivot { i += 1 }
+                while j > low, unsafe pivot < values[j] { j -= 1 }
                 if i <= j {
-                    values.swapAt(i, j)
+                    unsafe values.swapAt(i, j)
                     i += 1
                     j -= 1
                 }
             }
-            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+            if k <= j { high = j } else if k >= i { low = i } else { return unsafe values[k] }
         }
-        return values[k]
+        return unsafe values[k]
     }
 }

@@ -9,7 +9,8 @@ struct Accumulator {
     private var intExtremes: [Int64] = []
     private var doubleExtremes: [Double] = []
     private var stringExtremes: [String?] = []
-    private var distinct: [Set<Int64>] = []
+    private var distinct: [DistinctSet] = []
+    /// Quantiles: each group's values.
     private var collectedInts: [[Int64]] = []
     private var collectedDoubles: [[Double]] = []
     private var sketches: [HyperLogLog] = []
@@ -37,7 +38,7 @@ struct Accumulator {
             } else {
                 intExtremes.append(contentsOf: repeatElement(0, count: extra))
             }
-        case .countDistinct: distinct.append(contentsOf: repeatElement([], count: extra))
+        case .countDistinct: distinct.append(contentsOf: repeatElement(DistinctSet(), count: extra))
         case .quantileDisc, .quantileCont:
             if isDouble { collectedDoubles.append(contentsOf: repeatElement([], count: extra)) } else { collectedInts.append(contentsOf: repeatElement([], count: extra)) }
         case .approxCountDistinct: sketches.append(contentsOf: repeatElement(HyperLogLog(), count: extra))
@@ -106,16 +107,21 @@ struct Accumulator {
         case .min, .max:
             updateExtremes(groups: groups, vector: vector)
         case .countDistinct:
+            // Sorted data repeats a (group, value) pair in runs (a conversation's events): insert a run once.
+            var previous: (group: Int32, value: Int64)?
             for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                distinct[Int(group)].insert(Self.identity(vector, row))
+                let value = Self.identity(vector, row)
                 counts[Int(group)] += 1
+                if let last = previous, last.group == group, last.value == value { continue }
+                distinct[Int(group)].insert(value)
+                previous = (group, value)
             }
         case .quantileDisc, .quantileCont:
             switch vector.values {
             case .float64(let values):
-                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { collectedDoubles[Int(group)].append(values[row]) }
+                Self.collect(values, groups: groups, validity: vector.validity, into: &collectedDoubles)
             case .int64(let values):
-                for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) { collectedInts[Int(group)].append(values[row]) }
+                Self.collect(values, groups: groups, validity: vector.validity, into: &collectedInts)
             case .string: preconditionFailure("binder rejects quantiles of text")
             }
         case .approxCountDistinct:
@@ -172,9 +178,30 @@ struct Accumulator {
     func extremeInts() -> [Int64] { intExtremes }
     func extremeDoubles() -> [Double] { doubleExtremes }
     func extremeStrings() -> [String?] { stringExtremes }
-    var collectedIntsValue: [[Int64]] { collectedInts }
-    var collectedDoublesValue: [[Double]] { collectedDoubles }
     var histogramsValue: [LogHistogram] { histograms }
+
+    /// Each group's collected values (moved out: call once, when finishing).
+    mutating func takeCollectedInts() -> [[Int64]] { defer { collectedInts = [] }; return collectedInts }
+    mutating func takeCollectedDoubles() -> [[Double]] { defer { collectedDoubles = [] }; return collectedDoubles }
+
+    /// Appends the non-null rows' values to their groups' arrays, a run of rows of one group at a
+    /// time (sorted data puts a group's rows together): one bulk append per run, not one per row.
+    private static func collect<T: BitwiseCopyable>(
+        _ values: ContiguousArray<T>, groups: ContiguousArray<Int32>, validity: ContiguousArray<Bool>?, into collected: inout [[T]]
+    ) {
+        var start = 0
+        while start < groups.count {
+            let group = groups[start]
+            var end = start + 1
+            while end < groups.count, groups[end] == group { end += 1 }
+            if let validity {
+                collected[Int(group)].append(contentsOf: (start..<end).lazy.filter { validity[$0] }.map { values[$0] })
+            } else {
+                collected[Int(group)].append(contentsOf: values[start..<end])
+            }
+            start = end
+        }
+    }
 
     /// Folds `other`'s groups into this one's; `mapping[g]` is the group here of other's group g.
     mutating func merge(_ other: Accumulator, mapping: [Int]) throws(CortexError) {

@@ -75,7 +75,8 @@ public struct QueryEngine: Sendable {
         var states = (0..<threads).map { _ in makeState() }
         unsafe states.withUnsafeMutableBufferPointer { buffer in
             let shared = unsafe UnsafeSendable(buffer)
-            let work = { (thread: Int) in
+            let plan = query.filter.map { FilterPlan($0, schema: query.table.schema) }
+        let work = { (thread: Int) in
                 while failure.withLock({ $0 == nil }) {
                     let index = next.withLock { value -> Int in
                         defer { value += 1 }
@@ -84,7 +85,7 @@ public struct QueryEngine: Sendable {
                     guard index < units.count else { return }
                     do throws(CortexError) {
                         try units[index].forEachBlock(request) { (block: any ColumnBlock) throws(CortexError) in
-                            guard let input = try Self.filtered(block, query: query, evaluator: evaluator) else { return }
+                            guard let input = try Self.filtered(block, plan: plan, evaluator: evaluator) else { return }
                             // In bounds: each thread touches only its own state slot.
                             try consume(&(unsafe shared.value[thread]), input)
                         }
@@ -107,16 +108,11 @@ public struct QueryEngine: Sendable {
     }
 
     /// The block's rows that pass WHERE (nil when none do): the filter's columns
-    /// are decoded first; the rest only for blocks with survivors.
-    static func filtered(_ block: any ColumnBlock, query: BoundQuery, evaluator: Evaluator) throws(CortexError) -> EvaluationInput? {
-        guard let filter = query.filter else { return EvaluationInput.block(block, selection: nil) }
-        let mask = try evaluator.evaluate(filter, EvaluationInput.block(block, selection: nil))
-        let flags = evaluator.ints(mask)
-        var selection = ContiguousArray<Int32>()
-        selection.reserveCapacity(block.rowCount)
-        for row in 0..<block.rowCount where flags[row] != 0 && !mask.isNull(row) { selection.append(Int32(row)) }
-        if selection.isEmpty { return nil }
-        return EvaluationInput.block(block, selection: selection.count == block.rowCount ? nil : selection)
+    /// are decoded first (only those of terms the zone maps do not already decide);
+    /// the rest only for blocks with survivors.
+    static func filtered(_ block: any ColumnBlock, plan: FilterPlan?, evaluator: Evaluator) throws(CortexError) -> EvaluationInput? {
+        guard let plan else { return EvaluationInput.block(block, selection: nil) }
+        return try plan.select(block, evaluator: evaluator)
     }
 
     private func scanAggregating(_ units: [any ScanUnit], request: ScanRequest, query: BoundQuery, evaluator: Evaluator)

@@ -51,6 +51,9 @@ public protocol ColumnBlock: AnyObject {
     /// Column `index` (schema order) for every row of the block.
     /// - Throws: `.corrupt` when stored bytes fail validation.
     func column(_ index: Int) throws(CortexError) -> ColumnVector
+    /// Bounds that every row's value of integer-like column `index` lies in, when the block knows
+    /// them without decoding and no row is null there; nil otherwise.
+    func integerBounds(_ index: Int) -> (min: Int64, max: Int64)?
 }
 
 /// An independent part of a scan (a segment, the hot buffer); units may run on

@@ -10,50 +10,75 @@ extension Segment {
     ///
     /// - Throws: `.corrupt` naming the segment, column and block when stored bytes fail validation.
     public func decode(column: Int, rows: Range<Int>) throws(CortexError) -> ColumnVector {
+        try decode(column: column, rows: rows, remap: nil, dictionary: nil)
+    }
+
+    /// ``decode(column:rows:)``; for a string column, each code `c` becomes `remap[c]`, coding
+    /// into `dictionary` (a caller's dictionary that holds every string of this segment's).
+    func decode(column: Int, rows: Range<Int>, remap: ContiguousArray<Int32>?, dictionary target: StringDictionary?)
+        throws(CortexError) -> ColumnVector
+    {
         precondition(column >= 0 && column < schema.columns.count, "column \(column) of \(schema.columns.count)")
         precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) outside 0..<\(rowCount)")
         let chunk = try chunk(column)
         let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
-        var validity = hasNulls ? ContiguousArray<Bool>(repeating: true, count: rows.count) : nil
+        // Decoding writes every row's value and (when present) flag, so no buffer is zeroed first.
+        var validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
+        var words = Self.uninitialized(Int64.self, rows.count)
+        try unsafe words.withUnsafeMutableBufferPointer { buffer in
+            unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
+        }.get()
+        validity = Self.nilIfAllValid(validity)
         switch schema.columns[column].type {
         case .float64:
-            var values = ContiguousArray<Double>(repeating: 0, count: rows.count)
-            try unsafe values.withUnsafeMutableBufferPointer { buffer in
-                unsafe buffer.withMemoryRebound(to: Int64.self) { words in
-                    unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: words, validity: &validity)
+            let values = unsafe words.withUnsafeBufferPointer { buffer in
+                unsafe ContiguousArray(unsafeUninitializedCapacity: buffer.count) { out, count in
+                    // In bounds: out has buffer.count slots. Bit patterns become the doubles they encode.
+                    for index in buffer.indices { unsafe out[index] = Double(bitPattern: UInt64(bitPattern: buffer[index])) }
+                    count = buffer.count
                 }
-            }.get()
-            return ColumnVector(.float64(values), validity: Self.nilIfAllValid(validity))
+            }
+            return ColumnVector(.float64(values), validity: validity)
         case .string:
-            var words = ContiguousArray<Int64>(repeating: 0, count: rows.count)
-            try unsafe words.withUnsafeMutableBufferPointer { buffer in
-                unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
-            }.get()
             let dictionary = dictionary(column: column)!
-            let codes = try codesChecked(words, validity: validity, entryCount: dictionary.count, column: column)
-            return ColumnVector(.string(codes, dictionary), validity: Self.nilIfAllValid(validity))
+            let codes = try codesChecked(words, validity: validity, entryCount: dictionary.count, column: column, remap: remap)
+            return ColumnVector(.string(codes, remap == nil ? dictionary : target ?? dictionary), validity: validity)
         case .int32, .int64, .bool, .timestamp:
-            var values = ContiguousArray<Int64>(repeating: 0, count: rows.count)
-            try unsafe values.withUnsafeMutableBufferPointer { buffer in
-                unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
-            }.get()
-            return ColumnVector(.int64(values), validity: Self.nilIfAllValid(validity))
+            return ColumnVector(.int64(words), validity: validity)
         }
     }
 
-    /// Narrows decoded words to codes, checking every non-null one names a dictionary entry
-    /// (null rows hold 0, which an all-null column's empty dictionary does not contain).
-    private func codesChecked(_ words: ContiguousArray<Int64>, validity: ContiguousArray<Bool>?, entryCount: Int, column: Int)
-        throws(CortexError) -> ContiguousArray<Int32>
-    {
-        var codes = ContiguousArray<Int32>(repeating: 0, count: words.count)
+    /// An array of `count` elements of a trivial type whose contents the caller overwrites.
+    private static func uninitialized<T: BitwiseCopyable>(_: T.Type, _ count: Int) -> ContiguousArray<T> {
+        unsafe ContiguousArray(unsafeUninitializedCapacity: count) { _, initialized in
+            // Trivial elements: any bit pattern is a valid value; every one is written before it is read.
+            initialized = count
+        }
+    }
+
+    /// Narrows decoded words to codes (through `remap` when given), checking every non-null one
+    /// names a dictionary entry (null rows hold 0, which an all-null column's empty dictionary
+    /// does not contain).
+    private func codesChecked(
+        _ words: ContiguousArray<Int64>, validity: ContiguousArray<Bool>?, entryCount: Int, column: Int, remap: ContiguousArray<Int32>?
+    ) throws(CortexError) -> ContiguousArray<Int32> {
         var outside = false
         let limit = UInt64(entryCount)
-        for row in words.indices {
-            // Unsigned compare: negative words wrap to huge values and fail it too.
-            let isOutside = UInt64(bitPattern: words[row]) >= limit
-            outside = outside || (isOutside && validity?[row] ?? true)
-            codes[row] = Int32(truncatingIfNeeded: words[row])
+        precondition(remap.map { $0.count >= entryCount } ?? true, "remap shorter than the dictionary")
+        let codes = unsafe words.withUnsafeBufferPointer { words in
+            unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
+                for row in words.indices {
+                    // Unsigned compare: negative words wrap to huge values and fail it too.
+                    let word = unsafe words[row]
+                    let isOutside = UInt64(bitPattern: word) >= limit
+                    outside = outside || (isOutside && validity?[row] ?? true)
+                    let code = isOutside ? 0 : Int(word)
+                    // In bounds: out has words.count slots; code < entryCount <= remap.count (or 0 when the
+                    // dictionary is empty: then every row is null, and a null row's code is never read).
+                    unsafe out[row] = remap.map { code < $0.count ? $0[code] : 0 } ?? Int32(truncatingIfNeeded: code)
+                }
+                count = words.count
+            }
         }
         guard !outside else {
             throw .corrupt("\(name): column \(schema.columns[column].name): code outside the \(entryCount)-entry dictionary")

@@ -43,6 +43,8 @@ final class MaterializedBlock: ColumnBlock {
     }
 
     func column(_ index: Int) throws(CortexError) -> ColumnVector { columns[index] }
+
+    func integerBounds(_ index: Int) -> (min: Int64, max: Int64)? { nil }
 }
 
 /// Scans hot chunks: every row, or one tenant's rows gathered per chunk.

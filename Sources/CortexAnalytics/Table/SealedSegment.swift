@@ -56,17 +56,8 @@ final class SealedSegment: Sendable {
 
     /// Rows `rows` of `column`, strings recoded into the table's dictionary.
     func decode(column: Int, rows: Range<Int>) throws(CortexError) -> ColumnVector {
-        var vector = try segment.decode(column: column, rows: rows)
-        if let remap = remaps[column], let dictionary = dictionaries[column], case .string(var codes, _) = vector.values {
-            let mapped = remap
-            for index in codes.indices {
-                let code = Int(codes[index])
-                // Null rows may hold any code; map only valid ones.
-                codes[index] = code < mapped.count ? mapped[code] : 0
-            }
-            vector = ColumnVector(.string(codes, dictionary), validity: vector.validity)
-        }
-        return vector
+        guard let remap = remaps[column], let dictionary = dictionaries[column] else { return try segment.decode(column: column, rows: rows) }
+        return try segment.decode(column: column, rows: rows, remap: remap, dictionary: dictionary)
     }
 
     /// Whether the zone map `zone` can hold a row satisfying `range`.
@@ -98,6 +89,19 @@ final class SegmentBlock: ColumnBlock {
     }
 
     var rowCount: Int { rows.count }
+
+    /// The merged zone maps of the storage blocks the rows lie in (a superset of the rows).
+    func integerBounds(_ index: Int) -> (min: Int64, max: Int64)? {
+        guard sealed.segment.schema.columns[index].type.isIntegerLike else { return nil }
+        var lower = Int64.max, upper = Int64.min
+        for block in sealed.segment.blockRange(of: rows) {
+            let zone = sealed.segment.zoneMap(column: index, block: block)
+            guard zone.nullCount == 0 else { return nil }
+            lower = min(lower, zone.minInt)
+            upper = max(upper, zone.maxInt)
+        }
+        return lower <= upper ? (lower, upper) : nil
+    }
 
     func column(_ index: Int) throws(CortexError) -> ColumnVector {
         if let cached = cache[index] { return cached }

@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    @Test func expandedBitsAreEachBitOfTheBitmap() {
+        var rng = SegRNG(seed: 77)
+        for count in [0, 1, 7, 8, 9, 63, 64, 65, 100, 2047, 2048] {
+            // Random, all-set and all-clear bitmaps.
+            for fill in [nil, UInt64.max, UInt64(0)] as [UInt64?] {
+                let words = (0..<((count + 63) / 64)).map { _ in fill ?? rng.next() }
+                var flags = [UInt8](repeating: 7, count: count + 1)
+                cc_expand_bits(words, count, &flags)
+                let expected = (0..<count).map { UInt8((words[$0 / 64] >> UInt64($0 % 64)) & 1) }
+                #expect(Array(flags[0..<count]) == expected, "count \(count) fill \(String(describing: fill))")
+                #expect(flags[count] == 7, "no write past count \(count)")
+            }
+        }
+    }
+
     @Test func specialisedUnpackEqualsTheReferenceForEveryWidth() {
         var rng = SegRNG(seed: 1234)
         for width in 0...64 {

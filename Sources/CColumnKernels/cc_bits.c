@@ -1,0 +1,24 @@
+/*
+ * cc_bits.c — expanding validity bitmaps into one flag byte per row.
+ */
+#include "cortex_column_kernels.h"
+
+#include <string.h>
+
+/* Byte i of the result is bit i of `byte` (0 or 1): replicate the byte into all eight, keep
+ * bit i in byte i, then turn each non-zero byte into 1 (adding 0x7F carries into bit 7 only
+ * when the byte is non-zero, and never out of the byte: 0x80 + 0x7F = 0xFF). */
+static inline uint64_t spread(uint64_t byte) {
+    uint64_t t = (byte * 0x0101010101010101ULL) & 0x8040201008040201ULL;
+    return ((t + 0x7F7F7F7F7F7F7F7FULL) >> 7) & 0x0101010101010101ULL;
+}
+
+void cc_expand_bits(const uint64_t *words, size_t count, uint8_t *out) {
+    size_t full = count / 8;
+    for (size_t i = 0; i < full; i++) {
+        uint64_t byte = (words[i / 8] >> ((i % 8) * 8)) & 0xFF;
+        uint64_t flags = spread(byte);
+        memcpy(out + i * 8, &flags, 8);
+    }
+    for (size_t row = full * 8; row < count; row++) out[row] = (uint8_t)((words[row / 64] >> (row % 64)) & 1);
+}
