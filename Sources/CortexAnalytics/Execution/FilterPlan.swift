@@ -18,6 +18,11 @@ struct FilterPlan: Sendable {
     let terms: [Term]
 
     init(_ filter: BoundExpression, schema: TableSchema) {
+        terms = Self.conjuncts(of: filter).map { Term(expression: $0, implication: Self.implication(of: $0, schema: schema)) }
+    }
+
+    /// The terms of the top-level AND tree of `filter`, left to right.
+    static func conjuncts(of filter: BoundExpression) -> [BoundExpression] {
         var expressions: [BoundExpression] = []
         func split(_ expression: BoundExpression) {
             if case .logical(.and, let left, let right) = expression {
@@ -28,7 +33,7 @@ struct FilterPlan: Sendable {
             }
         }
         split(filter)
-        terms = expressions.map { Term(expression: $0, implication: Self.implication(of: $0, schema: schema)) }
+        return expressions
     }
 
     /// The exact range of `column op constant` (either side) for an integer-like column and an

@@ -108,16 +108,7 @@ extension QueryEngine {
     /// Bounds for zone-map pruning from the top-level AND conjuncts of a filter:
     /// `column op constant` (either side), BETWEEN (already two comparisons), IN lists.
     static func ranges(from filter: BoundExpression, schema: TableSchema) -> [ColumnRange] {
-        var conjuncts: [BoundExpression] = []
-        func split(_ expression: BoundExpression) {
-            if case .logical(.and, let left, let right) = expression {
-                split(left)
-                split(right)
-            } else {
-                conjuncts.append(expression)
-            }
-        }
-        split(filter)
+        let conjuncts = FilterPlan.conjuncts(of: filter)
         var ranges: [Int: ColumnRange] = [:]
         func narrow(_ column: Int, lower: Int64 = .min, upper: Int64 = .max, strings: Set<String>? = nil) {
             var range = ranges[column] ?? ColumnRange(column: column)
