@@ -79,12 +79,22 @@ struct Accumulator {
         case .sum, .avg:
             switch vector.values {
             case .float64(let values):
+                precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
+                let valid = vector.validity ?? ContiguousArray(repeating: true, count: values.count)
                 unsafe counts.withUnsafeMutableBufferPointer { counts in
                     unsafe doubleSums.withUnsafeMutableBufferPointer { sums in
-                        // In bounds: group indexes are below the group count both arrays were grown to.
-                        for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                            unsafe sums[Int(group)] += values[row]
-                            unsafe counts[Int(group)] += 1
+                        unsafe values.withUnsafeBufferPointer { values in
+                            unsafe groups.withUnsafeBufferPointer { groups in
+                                unsafe valid.withUnsafeBufferPointer { valid in
+                                    // In bounds: group indexes are below the group count both state arrays
+                                    // were grown to; values, groups and valid hold one element per row.
+                                    for row in 0..<values.count where unsafe valid[row] {
+                                        let group = Int(unsafe groups[row])
+                                        unsafe sums[group] += values[row]
+                                        unsafe counts[group] += 1
+                                    }
+                                }
+                            }
                         }
                     }
                 }

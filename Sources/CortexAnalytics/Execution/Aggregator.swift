@@ -41,7 +41,18 @@ struct Aggregator {
             let keyCount = keys.count
             var scratch = [Int64](repeating: 0, count: keyCount)
             let anyNulls = keys.contains { $0.validity != nil }
-            if keyCount <= 2 {
+            if keyCount <= 2, !anyNulls {
+                unsafe raw[0].withUnsafeBufferPointer { first in
+                    unsafe groups.withUnsafeMutableBufferPointer { groups in
+                        if keyCount == 2 {
+                            unsafe raw[1].withUnsafeBufferPointer { unsafe table.assign(first, $0, into: groups) }
+                        } else {
+                            unsafe table.assign(first, nil, into: groups)
+                        }
+                    }
+                }
+            }
+            if keyCount <= 2, anyNulls {
                 let first = raw[0], second = keyCount == 2 ? raw[1] : raw[0]
                 // Sorted data repeats keys in runs: reuse the previous row's group when the key is the same.
                 var previous: (Int64, Int64, UInt64, Int32)?

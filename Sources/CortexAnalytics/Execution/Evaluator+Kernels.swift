@@ -108,6 +108,18 @@ extension Evaluator {
         _ conditions: [BoundExpression], _ results: [BoundExpression], _ elseResult: BoundExpression?, type: SQLType, _ input: EvaluationInput
     ) throws(CortexError) -> ColumnVector {
         let count = input.rowCount
+        // CASE WHEN c THEN constant ELSE constant END (the common counting idiom): one pass over c.
+        if conditions.count == 1, case .constant(let first, _) = results[0], case .constant(let second, _)? = elseResult,
+            first != .null, second != .null
+        {
+            let mask = try evaluate(conditions[0], input)
+            if type == .double, let a = Self.doubleScalar(first), let b = Self.doubleScalar(second) {
+                return ColumnVector(.float64(Self.choose(ints(mask), mask.validity, a, b)))
+            }
+            if type != .double, type != .varchar, let a = Self.integerScalar(first), let b = Self.integerScalar(second) {
+                return ColumnVector(.int64(Self.choose(ints(mask), mask.validity, a, b)))
+            }
+        }
         var chosen = [Int](repeating: -1, count: count)  // branch index per row; -1 = ELSE
         var undecided = count
         for (branch, condition) in conditions.enumerated() where undecided > 0 {
@@ -116,21 +128,6 @@ extension Evaluator {
             for row in 0..<count where chosen[row] < 0 && flags[row] != 0 && !mask.isNull(row) {
                 chosen[row] = branch
                 undecided -= 1
-            }
-        }
-        // CASE WHEN c THEN constant ELSE constant END (the common counting idiom): one pass.
-        if conditions.count == 1, case .constant(let first, _) = results[0], case .constant(let second, _)? = elseResult,
-            first != .null, second != .null
-        {
-            if type == .double, let a = Self.doubleScalar(first), let b = Self.doubleScalar(second) {
-                var output = ContiguousArray<Double>(repeating: b, count: count)
-                for row in 0..<count where chosen[row] == 0 { output[row] = a }
-                return ColumnVector(.float64(output))
-            }
-            if type != .double, type != .varchar, let a = Self.integerScalar(first), let b = Self.integerScalar(second) {
-                var output = ContiguousArray<Int64>(repeating: b, count: count)
-                for row in 0..<count where chosen[row] == 0 { output[row] = a }
-                return ColumnVector(.int64(output))
             }
         }
         // Branch values become plain arrays first, so the per-row loop touches no reference counts.
@@ -165,6 +162,23 @@ extension Evaluator {
                 output[row] = converted[branch][row]
             }
             return ColumnVector(.int64(output), validity: validity)
+        }
+    }
+
+    /// `whenTrue` where the flag is non-zero and not null, else `otherwise`.
+    static func choose<T: BitwiseCopyable>(_ flags: ContiguousArray<Int64>, _ validity: ContiguousArray<Bool>?, _ whenTrue: T, _ otherwise: T)
+        -> ContiguousArray<T>
+    {
+        let valid = validity ?? ContiguousArray(repeating: true, count: flags.count)
+        precondition(valid.count == flags.count, "validity of \(valid.count) rows for \(flags.count)")
+        return unsafe ContiguousArray(unsafeUninitializedCapacity: flags.count) { out, initialized in
+            unsafe flags.withUnsafeBufferPointer { flags in
+                unsafe valid.withUnsafeBufferPointer { valid in
+                    // In bounds: all three buffers hold flags.count elements.
+                    for row in 0..<flags.count { unsafe out[row] = unsafe flags[row] != 0 && valid[row] ? whenTrue : otherwise }
+                }
+            }
+            initialized = flags.count
         }
     }
 

@@ -72,6 +72,68 @@ struct GroupTable {
         return insert(slot: slot, hash: hash, nullMask: nullMask)
     }
 
+    /// `groups[row]` = the group of (`first[row]`, `second?[row]`) for every row, inserting new
+    /// groups; one or two keys, none null. Rows repeating the previous row's key reuse its group
+    /// (sorted data comes in runs); the rest probe the table through raw pointers, leaving them
+    /// only to insert a key not seen yet (an insert may grow and move the arrays).
+    mutating func assign(_ first: UnsafeBufferPointer<Int64>, _ second: UnsafeBufferPointer<Int64>?, into groups: UnsafeMutableBufferPointer<Int32>) {
+        unsafe precondition(keyCount == (second == nil ? 1 : 2), "assign: \(keyCount) keys in the table")
+        unsafe precondition(groups.count == first.count && (second?.count ?? first.count) == first.count, "assign: lengths differ")
+        let count = first.count, keyCount = self.keyCount
+        let seed = Self.mix(0x1234_5678)
+        var row = 0
+        var last: (a: Int64, b: Int64, group: Int32) = (0, 0, -1)
+        while row < count {
+            let stop = unsafe slots.withUnsafeBufferPointer { slots in
+                unsafe slotHashes.withUnsafeBufferPointer { hashes in
+                    unsafe keys.withUnsafeBufferPointer { tableKeys in
+                        unsafe nullMasks.withUnsafeBufferPointer { masks in
+                            let mask = slots.count - 1
+                            var index = row
+                            while index < count {
+                                // In bounds: index < count, the length of first, second and groups.
+                                let a = unsafe first[index], b = unsafe second?[index] ?? 0
+                                if last.group >= 0, a == last.a, b == last.b {
+                                    unsafe groups[index] = last.group
+                                    index += 1
+                                    continue
+                                }
+                                var hash = Self.mix(seed ^ UInt64(bitPattern: a))
+                                if keyCount == 2 { hash = Self.mix(hash ^ UInt64(bitPattern: b)) }
+                                var slot = Int(truncatingIfNeeded: hash) & mask
+                                var found: Int32 = -1
+                                while true {
+                                    // In bounds: slot <= mask < slots.count == hashes.count; an entry
+                                    // indexes masks and, times keyCount, tableKeys (one row per group).
+                                    let entry = unsafe slots[slot]
+                                    if entry < 0 { break }
+                                    let base = Int(entry) * keyCount
+                                    let secondMatches = unsafe keyCount == 1 || tableKeys[base + 1] == b
+                                    if unsafe hashes[slot] == hash, unsafe masks[Int(entry)] == 0, unsafe tableKeys[base] == a, secondMatches {
+                                        found = entry
+                                        break
+                                    }
+                                    slot = (slot + 1) & mask
+                                }
+                                if found < 0 { return index }
+                                unsafe groups[index] = found
+                                last = (a, b, found)
+                                index += 1
+                            }
+                            return index
+                        }
+                    }
+                }
+            }
+            guard stop < count else { break }
+            let a = unsafe first[stop], b = unsafe second?[stop] ?? 0
+            let group = Int32(self.group(a, b, nullMask: 0))
+            unsafe groups[stop] = group
+            last = (a, b, group)
+            row = stop + 1
+        }
+    }
+
     /// Records a new group whose keys were just appended, in `slot`.
     private mutating func insert(slot: Int, hash: UInt64, nullMask: UInt64) -> Int {
         let entry = count

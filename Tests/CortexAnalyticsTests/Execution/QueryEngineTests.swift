@@ -103,6 +103,29 @@ final class ExecutionFixture {
         #expect(try fixture.query("SELECT a, ts FROM t WHERE s = 'y' AND a IS NOT NULL ORDER BY a DESC, ts LIMIT 7 OFFSET 3") == Array(top), "seed \(seed)")
     }
 
+    @Test(arguments: [false, true]) func thousandsOfGroupsOfWideKeysMatchTheReference(sealed: Bool) throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        // Keys spread over a wide range with one group per few rows: the group table grows many times
+        // inside one batch, and each key comes back every 1,500 rows.
+        var sums: [[Int64]: (Int64, Int64?)] = [:]
+        for row in fixture.rows {
+            let key = [int(row[0])!, int(row[1])! % 90_000_000 * 1_000_003 - 5]
+            var entry = sums[key] ?? (0, nil)
+            entry.0 += 1
+            if let a = int(row[2]) { entry.1 = (entry.1 ?? 0) + a }
+            sums[key] = entry
+        }
+        let expected = sums.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key -> [Value] in
+            [.int(key[0]), .int(key[1]), .int(sums[key]!.0), sums[key]!.1.map(Value.int) ?? .null]
+        }
+        let sql = "SELECT tenant_id, ts % 90000000 * 1000003 - 5 AS k, count(*), sum(a) FROM t GROUP BY 1, 2 ORDER BY 1, 2"
+        #expect(try fixture.query(sql) == expected, "seed \(seed)")
+        let single = Dictionary(grouping: fixture.rows, by: { int($0[1])! * 3 }).mapValues { Int64($0.count) }
+        let singleExpected = single.keys.sorted().map { [Value.int($0), .int(single[$0]!)] }
+        #expect(try fixture.query("SELECT ts * 3 AS k, count(*) FROM t GROUP BY k ORDER BY k") == singleExpected, "seed \(seed)")
+    }
+
     @Test(arguments: [false, true]) func twoThreadsMergeTheirPartialResultsIntoTheSameAnswer(sealed: Bool) throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         let fixture = try ExecutionFixture(seed: seed, rowCount: 20_000, sealed: sealed)
