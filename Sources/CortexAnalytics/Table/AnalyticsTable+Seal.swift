@@ -32,6 +32,12 @@ extension AnalyticsTable {
         }
     }
 
+    /// Returns once the background seals and merges started so far have finished (a benchmark
+    /// times queries on a settled table, not against a seal running beside them).
+    public func waitForBackgroundWork() {
+        maintenance.sync {}
+    }
+
     /// Seals every hot row into segments now and merges small segments.
     public func flush() throws(CortexError) {
         let last = try committer.withLog { (log: AppendLog) throws(CortexError) -> UInt64 in

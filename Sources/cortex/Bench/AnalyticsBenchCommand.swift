@@ -52,6 +52,8 @@ struct AnalyticsBenchCommand: ParsableCommand {
         }
         if appendBatches > 0, let events = analytics.analyticsTable(named: "events") {
             try reportingErrors { () throws(CortexError) in try runAppends(events, meta: meta) }
+            // The appends leave a background seal of their rows running; queries are timed after it.
+            events.waitForBackgroundWork()
         }
         let engine = QueryEngine(catalog: analytics)
         for run in suite.runs(meta: meta) where only.map({ run.name.contains($0) }) ?? true {

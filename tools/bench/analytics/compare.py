@@ -218,7 +218,8 @@ def main():
           f"{now}, commit `{commit}`, {platform.machine()}, 2 cores shared; load average {load_before:.2f} at start, "
           f"{os.getloadavg()[0]:.2f} at end. Command: `{os.path.relpath(sys.argv[0], ROOT)} --data <gen.py --scale "
           f"{meta['scale']} folder> --reps {args.reps}` (DuckDB {duckdb.__version__} twice around Cortex; its figure is "
-          f"the mean of the two medians). Cortex median of {args.reps} after one warm-up, in process; DuckDB execute + fetch from Python.",
+          f"the mean of the two medians). Cortex median of {args.reps} after one warm-up, in process, once the live-append "
+          f"test's background seal has finished; DuckDB execute + fetch from Python.",
           "",
           "| query | rows | Cortex ms | DuckDB ms | ratio | same result |",
           "|---|--:|--:|--:|--:|:-:|", *rows, "",
