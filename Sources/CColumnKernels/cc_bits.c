@@ -22,3 +22,21 @@ void cc_expand_bits(const uint64_t *words, size_t count, uint8_t *out) {
     }
     for (size_t row = full * 8; row < count; row++) out[row] = (uint8_t)((words[row / 64] >> (row % 64)) & 1);
 }
+
+size_t cc_expand_runs(const int64_t *values, const int64_t *lengths, size_t run_count, int64_t *out, size_t row_count,
+                      size_t *rows_written) {
+    size_t row = 0;
+    for (size_t run = 0; run < run_count; run++) {
+        int64_t length = lengths[run];
+        if (length < 1 || (uint64_t)length > row_count - row) {
+            *rows_written = row;
+            return run;
+        }
+        int64_t value = values[run];
+        int64_t *target = out + row;
+        for (int64_t i = 0; i < length; i++) target[i] = value;
+        row += (size_t)length;
+    }
+    *rows_written = row;
+    return run_count;
+}

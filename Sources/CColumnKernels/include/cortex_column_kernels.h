@@ -56,6 +56,12 @@ void cc_unpack_delta(const uint64_t *words, size_t count, unsigned width, int64_
  * i in 0..<count. `words` holds at least ceil(count / 64) words. */
 void cc_expand_bits(const uint64_t *words, size_t count, uint8_t *out);
 
+/* Run-length expansion: values[r] written lengths[r] times, run after run, into out (room for
+ * row_count). Stops at the first run whose length is < 1 or would pass row_count, and returns its
+ * index; returns run_count when every run fits. *rows_written is the rows written either way. */
+size_t cc_expand_runs(const int64_t *values, const int64_t *lengths, size_t run_count, int64_t *out, size_t row_count,
+                      size_t *rows_written);
+
 #ifdef __cplusplus
 }
 #endif

@@ -146,23 +146,18 @@ enum BlockDecoder {
         let runValues = UnsafeMutablePointer<Int64>.allocate(capacity: 2 * runCount)
         defer { unsafe runValues.deallocate() }
         let runLengths = unsafe runValues + runCount
-        for unsafe target in unsafe [runValues, runLengths] {
+        for part in 0..<2 {
             let base = Int64(bitPattern: try reader.word("run base"))
             let width = try reader.width()
             let words = try unsafe reader.words(BlockFormat.packedByteCount(count: runCount, width: width) / 8, what: "runs")
-            // In bounds: `words` holds the packed runCount values; `target` has room for runCount.
-            unsafe cc_unpack(words, runCount, UInt32(width), base, target)
+            // In bounds: `words` holds the packed runCount values; each half of the scratch has room for runCount.
+            unsafe cc_unpack(words, runCount, UInt32(width), base, part == 0 ? runValues : runLengths)
         }
         var row = 0
-        for run in 0..<runCount {
-            // In bounds: run < runCount, the size of both run arrays.
-            let length = unsafe runLengths[run]
-            guard length >= 1, length <= rowCount - row else {
-                throw .corrupt("run \(run) has length \(length) with \(rowCount - row) rows left")
-            }
-            // In bounds: row + length <= rowCount, checked just above.
-            unsafe (values + row).update(repeating: runValues[run], count: Int(length))
-            row += Int(length)
+        // In bounds: both run arrays hold runCount values; cc_expand_runs writes at most rowCount rows.
+        let stopped = unsafe cc_expand_runs(runValues, runLengths, runCount, values, rowCount, &row)
+        if stopped < runCount {
+            throw .corrupt("run \(stopped) has length \(unsafe runLengths[stopped]) with \(rowCount - row) rows left")
         }
         guard row == rowCount else { throw .corrupt("runs cover \(row) rows; the block has \(rowCount)") }
     }

@@ -99,15 +99,24 @@ struct Accumulator {
                     }
                 }
             case .int64(let values):
+                precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
                 var overflow = false
+                let valid = vector.validity ?? ContiguousArray(repeating: true, count: values.count)
                 unsafe counts.withUnsafeMutableBufferPointer { counts in
                     unsafe intSums.withUnsafeMutableBufferPointer { sums in
-                        // In bounds: as above.
-                        for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                            let (sum, flag) = unsafe sums[Int(group)].addingReportingOverflow(values[row])
-                            unsafe sums[Int(group)] = sum
-                            overflow = overflow || flag
-                            unsafe counts[Int(group)] += 1
+                        unsafe values.withUnsafeBufferPointer { values in
+                            unsafe groups.withUnsafeBufferPointer { groups in
+                                unsafe valid.withUnsafeBufferPointer { valid in
+                                    // In bounds: as for doubles.
+                                    for row in 0..<values.count where unsafe valid[row] {
+                                        let group = Int(unsafe groups[row])
+                                        let (sum, flag) = unsafe sums[group].addingReportingOverflow(values[row])
+                                        unsafe sums[group] = sum
+                                        overflow = overflow || flag
+                                        unsafe counts[group] += 1
+                                    }
+                                }
+                            }
                         }
                     }
                 }

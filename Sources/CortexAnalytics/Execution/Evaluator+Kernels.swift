@@ -11,7 +11,14 @@ extension Evaluator {
         if case .string(let codes, let dictionary) = a.values, case .constant(.string(let text), _) = rightExpression, op == .equal || op == .notEqual {
             let code = dictionary.existingCode(for: text) ?? -1
             let equal: Int64 = op == .equal ? 1 : 0
-            return ColumnVector(.int64(ContiguousArray(codes.map { $0 == code ? equal : 1 - equal })), validity: a.validity)
+            let flags = unsafe codes.withUnsafeBufferPointer { codes in
+                unsafe ContiguousArray<Int64>(unsafeUninitializedCapacity: codes.count) { out, initialized in
+                    // In bounds: out holds codes.count elements.
+                    for row in 0..<codes.count { unsafe out[row] = unsafe codes[row] == code ? equal : 1 - equal }
+                    initialized = codes.count
+                }
+            }
+            return ColumnVector(.int64(flags), validity: a.validity)
         }
         // A numeric column against a constant: one pass, no broadcast vector.
         if case .int64(let x) = a.values, case .constant(let value, _) = rightExpression, let scalar = Self.integerScalar(value) {

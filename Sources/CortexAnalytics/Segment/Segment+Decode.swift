@@ -65,21 +65,45 @@ extension Segment {
         var outside = false
         let limit = UInt64(entryCount)
         precondition(remap.map { $0.count >= entryCount } ?? true, "remap shorter than the dictionary")
+        let valid = validity ?? ContiguousArray(repeating: true, count: words.count)
+        // A null row's code (or one outside) becomes 0 (through the remap, map[0]).
+        var bad = false
         let codes = unsafe words.withUnsafeBufferPointer { words in
-            unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
-                for row in words.indices {
-                    // Unsigned compare: negative words wrap to huge values and fail it too.
-                    let word = unsafe words[row]
-                    let isOutside = UInt64(bitPattern: word) >= limit
-                    outside = outside || (isOutside && validity?[row] ?? true)
-                    let code = isOutside ? 0 : Int(word)
-                    // In bounds: out has words.count slots; code < entryCount <= remap.count (or 0 when the
-                    // dictionary is empty: then every row is null, and a null row's code is never read).
-                    unsafe out[row] = remap.map { code < $0.count ? $0[code] : 0 } ?? Int32(truncatingIfNeeded: code)
+            unsafe valid.withUnsafeBufferPointer { valid in
+                unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
+                    count = words.count
+                    guard let remap else {
+                        for row in 0..<words.count {
+                            // Unsigned compare: negative words wrap to huge values and fail it too.
+                            // In bounds: out and valid hold words.count elements.
+                            let word = UInt64(bitPattern: unsafe words[row])
+                            let isOutside = word >= limit
+                            bad = unsafe bad || (isOutside && valid[row])
+                            unsafe out[row] = isOutside ? 0 : Int32(truncatingIfNeeded: word)
+                        }
+                        return
+                    }
+                    unsafe remap.withUnsafeBufferPointer { map in
+                        guard !map.isEmpty else {
+                            // An empty dictionary: every row must be null (checked through `bad`).
+                            for row in 0..<words.count {
+                                bad = unsafe bad || valid[row]
+                                unsafe out[row] = 0
+                            }
+                            return
+                        }
+                        for row in 0..<words.count {
+                            // In bounds: as above; a word below limit = entryCount <= map.count.
+                            let word = UInt64(bitPattern: unsafe words[row])
+                            let isOutside = word >= limit
+                            bad = unsafe bad || (isOutside && valid[row])
+                            unsafe out[row] = unsafe map[isOutside ? 0 : Int(word)]
+                        }
+                    }
                 }
-                count = words.count
             }
         }
+        outside = bad
         guard !outside else {
             throw .corrupt("\(name): column \(schema.columns[column].name): code outside the \(entryCount)-entry dictionary")
         }

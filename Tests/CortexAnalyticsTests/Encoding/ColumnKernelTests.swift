@@ -41,6 +41,30 @@ import Testing
         }
     }
 
+    @Test func runExpansionFillsExactlyAndStopsAtTheFirstBadRun() {
+        var rng = SegRNG(seed: 31)
+        for _ in 0..<200 {
+            let runCount = Int(rng.next() % 40) + 1
+            let values = (0..<runCount).map { _ in Int64(bitPattern: rng.next()) }
+            let lengths = (0..<runCount).map { _ in Int64(rng.next() % 9) + 1 }
+            let rowCount = Int(lengths.reduce(0, +))
+            var out = [Int64](repeating: 0, count: rowCount + 1)
+            out[rowCount] = 42
+            var written = 0
+            #expect(cc_expand_runs(values, lengths, runCount, &out, rowCount, &written) == runCount)
+            #expect(written == rowCount)
+            #expect(Array(out[0..<rowCount]) == zip(values, lengths).flatMap { Array(repeating: $0, count: Int($1)) })
+            #expect(out[rowCount] == 42, "nothing written past the rows")
+            // A zero or negative length, or one past the block, stops there with the rows before it written.
+            let bad = Int(rng.next() % UInt64(runCount))
+            var broken = lengths
+            broken[bad] = [0, -3, Int64(rowCount + 1)][Int(rng.next() % 3)]
+            #expect(cc_expand_runs(values, broken, runCount, &out, rowCount, &written) == bad)
+            #expect(written == Int(lengths[0..<bad].reduce(0, +)))
+            #expect(out[rowCount] == 42)
+        }
+    }
+
     @Test func specialisedUnpackEqualsTheReferenceForEveryWidth() {
         var rng = SegRNG(seed: 1234)
         for width in 0...64 {
