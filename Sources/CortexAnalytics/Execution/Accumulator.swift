@@ -199,6 +199,12 @@ struct Accumulator {
     func extremeStrings() -> [String?] { stringExtremes }
     var histogramsValue: [LogHistogram] { histograms }
 
+    /// Takes `source`'s collected values as its own (same argument; arrays shared until written).
+    mutating func shareCollectedValues(of source: Accumulator) {
+        collectedInts = source.collectedInts
+        collectedDoubles = source.collectedDoubles
+    }
+
     /// Each group's collected values (moved out: call once, when finishing).
     mutating func takeCollectedInts() -> [[Int64]] { defer { collectedInts = [] }; return collectedInts }
     mutating func takeCollectedDoubles() -> [[Double]] { defer { collectedDoubles = [] }; return collectedDoubles }
@@ -208,17 +214,36 @@ struct Accumulator {
     private static func collect<T: BitwiseCopyable>(
         _ values: ContiguousArray<T>, groups: ContiguousArray<Int32>, validity: ContiguousArray<Bool>?, into collected: inout [[T]]
     ) {
+        var values = values, groups = groups
+        if let validity, validity.contains(false) {
+            values = keeping(values, validity)
+            groups = keeping(groups, validity)
+        }
         var start = 0
         while start < groups.count {
             let group = groups[start]
             var end = start + 1
             while end < groups.count, groups[end] == group { end += 1 }
-            if let validity {
-                collected[Int(group)].append(contentsOf: (start..<end).lazy.filter { validity[$0] }.map { values[$0] })
-            } else {
-                collected[Int(group)].append(contentsOf: values[start..<end])
-            }
+            collected[Int(group)].append(contentsOf: values[start..<end])
             start = end
+        }
+    }
+
+    /// The elements whose flag is set, in order.
+    private static func keeping<T: BitwiseCopyable>(_ values: ContiguousArray<T>, _ flags: ContiguousArray<Bool>) -> ContiguousArray<T> {
+        precondition(values.count == flags.count, "\(flags.count) flags for \(values.count) values")
+        return unsafe ContiguousArray(unsafeUninitializedCapacity: values.count) { out, count in
+            var kept = 0
+            unsafe values.withUnsafeBufferPointer { values in
+                unsafe flags.withUnsafeBufferPointer { flags in
+                    // In bounds: kept <= index < values.count == out.count == flags.count.
+                    for index in 0..<values.count {
+                        unsafe out[kept] = values[index]
+                        kept &+= unsafe flags[index] ? 1 : 0
+                    }
+                }
+            }
+            count = kept
         }
     }
 

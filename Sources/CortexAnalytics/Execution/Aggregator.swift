@@ -15,6 +15,21 @@ struct Aggregator {
         table = GroupTable(keyCount: query.groupKeys.count)
         accumulators = query.aggregates.map(Accumulator.init)
         keyDictionaries = Array(repeating: nil, count: query.groupKeys.count)
+        valueSource = Self.valueSources(query.aggregates)
+    }
+
+    /// Per aggregate, the aggregate whose collected values it reads: itself, or for an exact
+    /// quantile, the first exact quantile of the same argument (p50, p95 and p99 of one column
+    /// collect the values once).
+    let valueSource: [Int]
+
+    static func valueSources(_ specs: [AggregateSpec]) -> [Int] {
+        let collects: Set<AggregateFunction> = [.quantileDisc, .quantileCont]
+        return specs.indices.map { index in
+            let spec = specs[index]
+            guard collects.contains(spec.function) else { return index }
+            return specs.indices.first { collects.contains(specs[$0].function) && specs[$0].argument == spec.argument } ?? index
+        }
     }
 
     mutating func consume(_ input: EvaluationInput) throws(CortexError) {
@@ -94,6 +109,8 @@ struct Aggregator {
         }
         for index in accumulators.indices {
             accumulators[index].grow(to: table.count)
+            // A quantile that shares another's values collects nothing itself.
+            guard valueSource[index] == index else { continue }
             let argument = try accumulators[index].spec.argument.map { (expression: BoundExpression) throws(CortexError) in
                 try evaluator.evaluate(expression, input)
             }
@@ -145,6 +162,9 @@ struct Aggregator {
                 keys.append(ColumnVector(.string(ContiguousArray(values.map { Int32($0) }), dictionary), validity: mask))
             default: keys.append(ColumnVector(.int64(values), validity: mask))
             }
+        }
+        for index in accumulators.indices where valueSource[index] != index {
+            accumulators[index].shareCollectedValues(of: accumulators[valueSource[index]])
         }
         let aggregates = accumulators.indices.map { accumulators[$0].finish(groupCount: groupCount, context: context) }
         return (keys, aggregates, groupCount)

@@ -134,6 +134,8 @@ final class ExecutionFixture {
         for sql in [
             "SELECT s, tenant_id, count(*), sum(a), min(b), max(s), count(DISTINCT a), quantile_disc(a, 0.9), approx_count_distinct(a) FROM t GROUP BY 1, 2 ORDER BY 1, 2",
             "SELECT count(*), avg(b), median(a) FROM t WHERE a > 0",
+            // Quantiles of one argument share collected values, across threads too; b's are its own.
+            "SELECT tenant_id, quantile_disc(a, 0.5), quantile_cont(a, 0.9), quantile_disc(b, 0.5), median(a), quantile_disc(a, 0.99) FROM t GROUP BY 1 ORDER BY 1",
             "SELECT a, ts FROM t ORDER BY a DESC, ts LIMIT 25 OFFSET 5",
         ] {
             let one = try serial.execute(sql: sql, scope: .platform, now: 0).rows
