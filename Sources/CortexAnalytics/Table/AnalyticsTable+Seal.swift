@@ -213,29 +213,38 @@ extension AnalyticsTable {
         var writer = BinaryWriter(reservingCapacity: 8)
         writer.writeFixed(tenant)
         let tenantColumn = schema.tenantColumn, timeColumn = schema.timeColumn
-        _ = try committer.commit(.deleteTenant, writer.bytes) { _ in
-            self.state.withLock { state in
-                state.hot = state.hot.compactMap { $0.removing(tenant: tenant, tenantColumn: tenantColumn, timeColumn: timeColumn) }
-                state.hotRowCount = state.hot.reduce(0) { $0 + $1.rowCount }
+        // One publishing section around the record and the marking: a seal publishes a sealed LSN
+        // only under `publishing`, so it cannot move the sealed LSN past this record while the
+        // segments are still unmarked. After a crash in between, replay sees the record and marks
+        // them at open; otherwise the record could be skipped and the tenant's sealed rows return.
+        try publishing.withLock { _ throws(CortexError) in
+            _ = try committer.commit(.deleteTenant, writer.bytes) { _ in
+                self.state.withLock { state in
+                    state.hot = state.hot.compactMap { $0.removing(tenant: tenant, tenantColumn: tenantColumn, timeColumn: timeColumn) }
+                    state.hotRowCount = state.hot.reduce(0) { $0 + $1.rowCount }
+                }
             }
+            try markDeleted(tenant)
         }
-        try purgeSegments(ofTenant: tenant)
     }
 
     /// Marks `tenant` deleted in every segment that holds its rows (one manifest replacement).
     func purgeSegments(ofTenant tenant: Int64) throws(CortexError) {
-        try publishing.withLock { _ throws(CortexError) in
-            let affected = state.withLock { $0.segments }.filter {
-                !$0.segment.rows(ofTenant: tenant).isEmpty && !$0.entry.deletedTenants.contains(tenant)
-            }
-            guard !affected.isEmpty else { return }
-            let marked = affected.map { sealed in
-                var entry = sealed.entry
-                entry.deletedTenants = (entry.deletedTenants + [tenant]).sorted()
-                return sealed.withEntry(entry)
-            }
-            try publish(adding: marked, removing: Set(affected.map(\.entry.id)), sealedLSN: state.withLock { $0.manifest.sealedLSN }, keepFiles: true)
+        try publishing.withLock { _ throws(CortexError) in try markDeleted(tenant) }
+    }
+
+    /// ``purgeSegments(ofTenant:)``'s work; the caller holds `publishing`.
+    private func markDeleted(_ tenant: Int64) throws(CortexError) {
+        let affected = state.withLock { $0.segments }.filter {
+            !$0.segment.rows(ofTenant: tenant).isEmpty && !$0.entry.deletedTenants.contains(tenant)
         }
+        guard !affected.isEmpty else { return }
+        let marked = affected.map { sealed in
+            var entry = sealed.entry
+            entry.deletedTenants = (entry.deletedTenants + [tenant]).sorted()
+            return sealed.withEntry(entry)
+        }
+        try publish(adding: marked, removing: Set(affected.map(\.entry.id)), sealedLSN: state.withLock { $0.manifest.sealedLSN }, keepFiles: true)
     }
 
     /// Rewrites every segment that holds deleted tenants' rows without them (the
