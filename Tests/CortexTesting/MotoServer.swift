@@ -55,7 +55,7 @@ public final class MotoServer: @unchecked Sendable {
         }
         self.bucket = bucket
         process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = ["-I", "-c", Self.launcher, String(port), bucket]
+        process.arguments = ["-I", Self.launcher, String(port), bucket]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MOTO_") }
         environment["AWS_ACCESS_KEY_ID"] = "setup"
         environment["AWS_SECRET_ACCESS_KEY"] = "setup"
@@ -149,31 +149,9 @@ public final class MotoServer: @unchecked Sendable {
         return String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
 
-    /// argv: port, bucket. Unblocks every signal first (the inherited mask blocks SIGTERM and
-    /// SIGINT, so a plain `kill PID` would do nothing), prints `port N KEY SECRET` once the bucket exists,
-    /// then sends later standard output to standard error (the log file) and waits for standard
-    /// input to close.
-    static let launcher = """
-        import os, signal, sys
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        import boto3
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        endpoint = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-        iam = boto3.client("iam", **endpoint)
-        iam.create_user(UserName="cortex")
-        policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
-        iam.put_user_policy(UserName="cortex", PolicyName="s3", PolicyDocument=policy)
-        key = iam.create_access_key(UserName="cortex")["AccessKey"]
-        boto3.client("s3", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **endpoint).create_bucket(Bucket=sys.argv[2])
-        sys.stdout.write(f"port {port} {key['AccessKeyId']} {key['SecretAccessKey']}\\n")
-        sys.stdout.flush()
-        os.dup2(2, 1)
-        sys.stdin.buffer.read()
-        os._exit(0)
-        """
+    /// The launcher script (shared with tools/bench/backup/run.py); argv: port, bucket. It prints
+    /// `port N KEY SECRET` once the bucket exists and waits for standard input to close.
+    static let launcher = root + "/tools/moto_launcher.py"
 }
 
 public enum MotoServerError: Error, CustomStringConvertible {

@@ -24,6 +24,16 @@ extension Segment {
         let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
         // Decoding writes every row's value and (when present) flag, so no buffer is zeroed first.
         var validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
+        if schema.columns[column].type == .float64 {
+            // Decoded in place: the words are the doubles' bit patterns.
+            var values = Self.uninitialized(Double.self, rows.count)
+            try unsafe values.withUnsafeMutableBufferPointer { buffer in
+                unsafe buffer.withMemoryRebound(to: Int64.self) { words in
+                    unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: words, validity: &validity)
+                }
+            }.get()
+            return ColumnVector(.float64(values), validity: Self.nilIfAllValid(validity))
+        }
         var words = Self.uninitialized(Int64.self, rows.count)
         try unsafe words.withUnsafeMutableBufferPointer { buffer in
             unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
@@ -31,14 +41,7 @@ extension Segment {
         validity = Self.nilIfAllValid(validity)
         switch schema.columns[column].type {
         case .float64:
-            let values = unsafe words.withUnsafeBufferPointer { buffer in
-                unsafe ContiguousArray(unsafeUninitializedCapacity: buffer.count) { out, count in
-                    // In bounds: out has buffer.count slots. Bit patterns become the doubles they encode.
-                    for index in buffer.indices { unsafe out[index] = Double(bitPattern: UInt64(bitPattern: buffer[index])) }
-                    count = buffer.count
-                }
-            }
-            return ColumnVector(.float64(values), validity: validity)
+            preconditionFailure("decoded above")
         case .string:
             let dictionary = dictionary(column: column)!
             let codes = try codesChecked(words, validity: validity, entryCount: dictionary.count, column: column, remap: remap)

@@ -52,30 +52,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 MB = 1e6
 BUCKET = "cortex-bench"
 
-# The same launcher as Tests/CortexTesting/MotoServer.swift: unblock signals, start ThreadedMotoServer, create
-# the IAM user/policy/key (the first three unauthenticated calls) and the bucket, print `port N KEY SECRET`,
-# then wait for standard input to close (the lifeline: the server dies with this script).
-MOTO_LAUNCHER = """
-import os, signal, sys
-signal.pthread_sigmask(signal.SIG_SETMASK, set())
-import boto3
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
-server.start()
-host, port = server.get_host_and_port()
-endpoint = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-iam = boto3.client("iam", **endpoint)
-iam.create_user(UserName="cortex")
-policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
-iam.put_user_policy(UserName="cortex", PolicyName="s3", PolicyDocument=policy)
-key = iam.create_access_key(UserName="cortex")["AccessKey"]
-boto3.client("s3", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **endpoint).create_bucket(Bucket=sys.argv[2])
-sys.stdout.write(f"port {port} {key['AccessKeyId']} {key['SecretAccessKey']}\\n")
-sys.stdout.flush()
-os.dup2(2, 1)
-sys.stdin.buffer.read()
-os._exit(0)
-"""
+MOTO_LAUNCHER = os.path.join(ROOT, "tools", "moto_launcher.py")
 
 
 def log(*parts):
@@ -94,7 +71,7 @@ class Moto:
         environment.update(AWS_ACCESS_KEY_ID="setup", AWS_SECRET_ACCESS_KEY="setup", AWS_DEFAULT_REGION="us-east-1",
                            INITIAL_NO_AUTH_ACTION_COUNT="3")
         self.log_file = open(log_path, "w")
-        self.process = subprocess.Popen([python, "-I", "-c", MOTO_LAUNCHER, "0", BUCKET], env=environment,
+        self.process = subprocess.Popen([python, "-I", MOTO_LAUNCHER, "0", BUCKET], env=environment,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file, text=True)
         line = self.process.stdout.readline().split()
         if len(line) != 4 or line[0] != "port":
