@@ -82,6 +82,7 @@ public enum ServerRuntime {
             services: try wireServices(settings: settings, engine: engine, analytics: analytics, rateLimiter: principalLimiter, logger: logger))
         let app = Application(
             router: router,
+            server: .eventLoopPinnedHTTP1(),
             configuration: .init(address: .hostname(settings.host, port: settings.httpPort), serverName: "cortex"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.httpPort
