@@ -1,5 +1,5 @@
 /*
- * cc_bits.c — expanding validity bitmaps into one flag byte per row.
+ * cc_bits.c — expanding validity bitmaps into one flag byte per row; run expansion; byte counting.
  */
 #include "cortex_column_kernels.h"
 
@@ -39,4 +39,23 @@ size_t cc_expand_runs(const int64_t *values, const int64_t *lengths, size_t run_
     }
     *rows_written = row;
     return run_count;
+}
+
+size_t cc_count_byte(const uint8_t *bytes, size_t count, uint8_t byte) {
+    /* Eight bytes at a time: XOR turns matching bytes into zero bytes, and
+     * ~(((v & 0x7F..) + 0x7F..) | v) & 0x80.. sets the top bit of exactly the zero bytes
+     * (no carry crosses a byte: the low seven bits plus 0x7F stay below 0x100); shifted down to
+     * 0 or 1 per byte, a multiply by 0x0101.. sums the eight bytes into the top one. */
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7F7F7F7F7F7F7F7FULL;
+    const uint64_t pattern = ones * byte;
+    size_t total = 0, i = 0;
+    for (; i + 8 <= count; i += 8) {
+        uint64_t word;
+        memcpy(&word, bytes + i, 8);
+        uint64_t v = word ^ pattern;
+        uint64_t zeros = ~(((v & low7) + low7) | v) & ~low7;
+        total += (size_t)(((zeros >> 7) * ones) >> 56);
+    }
+    for (; i < count; i++) total += bytes[i] == byte;
+    return total;
 }

@@ -62,6 +62,11 @@ void cc_expand_bits(const uint64_t *words, size_t count, uint8_t *out);
 size_t cc_expand_runs(const int64_t *values, const int64_t *lengths, size_t run_count, int64_t *out, size_t row_count,
                       size_t *rows_written);
 
+/* ---- text ------------------------------------------------------------------------------------ */
+
+/* How many of the `count` bytes at `bytes` equal `byte` (the CSV loader's row bound). */
+size_t cc_count_byte(const uint8_t *bytes, size_t count, uint8_t byte);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,8 +40,25 @@ enum ColumnPreparer {
     private static func remap(_ codes: ContiguousArray<Int32>, dictionary: StringDictionary, validity: ContiguousArray<Bool>?)
         -> Prepared
     {
-        var used = Set<Int32>()
-        for (row, code) in codes.enumerated() where validity.map({ $0[row] }) ?? true { used.insert(code) }
+        // The codes the segment uses, found through a flag per table code when the table's
+        // dictionary is not much larger than the segment (the usual case), else through a set.
+        let isValid = { (row: Int) in validity.map { $0[row] } ?? true }
+        var largest: Int32 = 0
+        for code in codes where code > largest { largest = code }
+        var used: [Int32] = []
+        if Int(largest) <= 4 * codes.count + 4096 {
+            var seen = [Bool](repeating: false, count: Int(largest) + 1)
+            var lastCode: Int32 = -1
+            for (row, code) in codes.enumerated() where code != lastCode && isValid(row) {
+                seen[Int(code)] = true
+                lastCode = code
+            }
+            used = seen.indices.filter { seen[$0] }.map(Int32.init)
+        } else {
+            var set = Set<Int32>()
+            for (row, code) in codes.enumerated() where isValid(row) { set.insert(code) }
+            used = Array(set)
+        }
         let sorted = used.map { (string: dictionary.string(for: $0), code: $0) }
             .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
         var mapping = [Int32: Int32](minimumCapacity: sorted.count)
@@ -49,7 +66,7 @@ enum ColumnPreparer {
         var values = [Int64](repeating: 0, count: codes.count)
         var lastCode: Int32 = -1
         var lastValue: Int64 = 0
-        for (row, code) in codes.enumerated() where validity.map({ $0[row] }) ?? true {
+        for (row, code) in codes.enumerated() where isValid(row) {
             // Codes arrive in runs (rows are sorted by tenant and cluster key); skip the hash lookup within a run.
             if code != lastCode {
                 lastCode = code

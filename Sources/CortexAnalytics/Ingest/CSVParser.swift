@@ -1,3 +1,4 @@
+import CColumnKernels
 import CortexCore
 
 /// The per-thread CSV field parser behind ``CSVLoader``.
@@ -19,18 +20,34 @@ struct CSVParser {
     let mapping: [Int]
     let dictionaries: [StringDictionary?]
     private var interners: [ByteStringInterner?]
-    private var ints: [ContiguousArray<Int64>] = []
-    private var doubles: [ContiguousArray<Double>] = []
-    private var codes: [ContiguousArray<Int32>] = []
-    private var validity: [ContiguousArray<Bool>?] = []
-    private var rowCount = 0
+    /// How each CSV field is parsed (by its column's type).
+    private let kinds: [FieldKind]
+    /// Schema columns the header does not name: NULL in every row.
+    private let absent: [Int]
+    /// Output buffers, reused from piece to piece (grown, never shrunk).
+    private let output: ParsedColumns
     private var scratch: [UInt8] = []
+
+    enum FieldKind {
+        case integer, boolean, float, string
+    }
 
     init(schema: TableSchema, mapping: [Int], dictionaries: [StringDictionary?]) {
         self.schema = schema
         self.mapping = mapping
         self.dictionaries = dictionaries
         interners = dictionaries.map { $0.map(ByteStringInterner.init) }
+        kinds = mapping.map { column in
+            switch schema.columns[column].type {
+            case .float64: .float
+            case .string: .string
+            case .bool: .boolean
+            default: .integer
+            }
+        }
+        let present = Set(mapping)
+        absent = schema.columns.indices.filter { !present.contains($0) }
+        output = ParsedColumns(types: schema.columns.map(\.type))
     }
 
     static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
@@ -79,133 +96,131 @@ struct CSVParser {
     }
 
     /// Parses whole lines of `bytes`.
+    ///
+    /// The hot loop writes straight into raw column buffers sized from the
+    /// piece's line count (no per-value growth or uniqueness checks); the
+    /// columns are copied into arrays once at the end.
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(CortexError) -> Piece {
-        let estimate = bytes.count / 64 + 16
-        ints = schema.columns.map { column in
-            var values = ContiguousArray<Int64>()
-            if column.type.isIntegerLike { values.reserveCapacity(estimate) }
-            return values
-        }
-        doubles = schema.columns.map { column in
-            var values = ContiguousArray<Double>()
-            if column.type == .float64 { values.reserveCapacity(estimate) }
-            return values
-        }
-        codes = schema.columns.map { column in
-            var values = ContiguousArray<Int32>()
-            if column.type == .string { values.reserveCapacity(estimate) }
-            return values
-        }
-        validity = Array(repeating: nil, count: schema.columns.count)
-        rowCount = 0
-        let present = Set(mapping)
-        let absent = schema.columns.indices.filter { !present.contains($0) }
+        let end = bytes.count
+        let rowCapacity = unsafe cc_count_byte(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), end, Self.newline) + 1
+        output.prepare(rowCapacity: rowCapacity)
+        let columns = unsafe output.columns
+        let fieldCount = mapping.count
+        var row = 0
         var position = 0
-        while position < bytes.count {
+        while position < end {
             var field = 0
-            var rowDone = false
-            while !rowDone {
-                guard field < mapping.count else { return failed("more fields than the header's \(mapping.count)") }
+            while true {
+                guard field < fieldCount else { return failed(row, "more fields than the header's \(fieldCount)") }
                 let column = mapping[field]
-                var end = position
-                var ok = true
-                if position < bytes.count, unsafe bytes[position] == Self.quote {
-                    // Quoted: find the closing quote, unescaping "" into scratch.
-                    scratch.removeAll(keepingCapacity: true)
+                var start = position, stop = position, next = position
+                var quoted = false
+                var escaped = false
+                if unsafe bytes[position] == Self.quote {
+                    // Quoted: the value runs to the next quote unless that quote is doubled ("" for ").
+                    quoted = true
                     var index = position + 1
-                    var closed = false
-                    while index < bytes.count {
-                        let byte = unsafe bytes[index]
-                        if byte == Self.quote {
-                            if index + 1 < bytes.count, unsafe bytes[index + 1] == Self.quote {
-                                scratch.append(Self.quote)
-                                index += 2
-                                continue
-                            }
-                            closed = true
-                            index += 1
-                            break
+                    while index < end, unsafe bytes[index] != Self.quote { index += 1 }
+                    guard index < end else { return failed(row, "unterminated quoted field in column \(schema.columns[column].name)") }
+                    if index + 1 < end, unsafe bytes[index + 1] == Self.quote {
+                        escaped = true
+                        guard let closing = unsafe unescape(bytes, from: position + 1) else {
+                            return failed(row, "unterminated quoted field in column \(schema.columns[column].name)")
                         }
-                        scratch.append(byte)
+                        next = closing + 1
+                    } else {
+                        start = position + 1
+                        stop = index
+                        next = index + 1
+                    }
+                } else {
+                    var index = position
+                    while index < end {
+                        let byte = unsafe bytes[index]
+                        if byte == Self.comma || byte == Self.newline { break }
                         index += 1
                     }
-                    guard closed else { return failed("unterminated quoted field in column \(schema.columns[column].name)") }
-                    end = index
-                    ok = unsafe scratch.withUnsafeBytes { raw in unsafe store(raw, column: column, quoted: true) }
+                    stop = index
+                    next = index
+                    if stop > position, unsafe bytes[stop - 1] == Self.carriageReturn { stop -= 1 }
+                }
+                let ok: Bool
+                if escaped {
+                    ok = unsafe scratch.withUnsafeBytes { raw in unsafe store(raw, field: field, column: column, row: row, columns: columns) }
+                } else if stop == start && !quoted {
+                    unsafe columns[column].setNull(row: row)
+                    if kinds[field] == .string, dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
+                    ok = true
                 } else {
-                    while end < bytes.count, unsafe bytes[end] != Self.comma, unsafe bytes[end] != Self.newline { end += 1 }
-                    var fieldEnd = end
-                    if fieldEnd > position, unsafe bytes[fieldEnd - 1] == Self.carriageReturn { fieldEnd -= 1 }
-                    ok = unsafe store(UnsafeRawBufferPointer(rebasing: bytes[position..<fieldEnd]), column: column, quoted: false)
+                    ok = unsafe store(UnsafeRawBufferPointer(rebasing: bytes[start..<stop]), field: field, column: column, row: row, columns: columns)
                 }
                 guard ok else {
-                    let text = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<min(end, position + 40)]), as: UTF8.self)
-                    return failed("column \(schema.columns[column].name): '\(text)' is not a valid \(schema.columns[column].type.rawValue)")
+                    let text = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<min(max(next, position), position + 40)]), as: UTF8.self)
+                    return failed(row, "column \(schema.columns[column].name): '\(text)' is not a valid \(schema.columns[column].type.rawValue)")
                 }
                 field += 1
-                if end >= bytes.count || (unsafe bytes[end]) == Self.newline {
-                    rowDone = true
-                } else if unsafe bytes[end] == Self.carriageReturn, end + 1 < bytes.count, unsafe bytes[end + 1] == Self.newline {
-                    end += 1
-                    rowDone = true
-                } else if unsafe bytes[end] != Self.comma {
-                    return failed("unexpected character after a quoted field in column \(schema.columns[column].name)")
+                if next >= end || (unsafe bytes[next]) == Self.newline {
+                    position = next + 1
+                    break
                 }
-                position = end + 1
+                if unsafe bytes[next] == Self.carriageReturn, next + 1 < end, unsafe bytes[next + 1] == Self.newline {
+                    position = next + 2
+                    break
+                }
+                guard unsafe bytes[next] == Self.comma else {
+                    return failed(row, "unexpected character after a quoted field in column \(schema.columns[column].name)")
+                }
+                position = next + 1
             }
-            guard field == mapping.count else { return failed("\(field) fields; the header has \(mapping.count)") }
-            for column in absent { appendNull(column) }
-            rowCount += 1
+            guard field == fieldCount else { return failed(row, "\(field) fields; the header has \(fieldCount)") }
+            row += 1
         }
-        return Piece(columns: finish(), rowCount: rowCount, failure: nil)
+        for column in absent {
+            if schema.columns[column].type == .string, dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
+        }
+        return Piece(columns: output.finish(rowCount: row, absent: absent, dictionaries: dictionaries), rowCount: row, failure: nil)
     }
 
-    private func failed(_ message: String) -> Piece {
-        Piece(columns: [], rowCount: rowCount, failure: Failure(line: rowCount, message: message))
+    private func failed(_ row: Int, _ message: String) -> Piece {
+        Piece(columns: [], rowCount: row, failure: Failure(line: row, message: message))
     }
 
-    private mutating func finish() -> [ColumnVector] {
-        schema.columns.indices.map { column in
-            switch schema.columns[column].type {
-            case .float64: ColumnVector(.float64(doubles[column]), validity: validity[column])
-            case .string: ColumnVector(.string(codes[column], dictionaries[column]!), validity: validity[column])
-            default: ColumnVector(.int64(ints[column]), validity: validity[column])
+    /// Copies the quoted value starting at `from` (just past its opening quote) into `scratch`,
+    /// turning each doubled quote into one; returns the index of the closing quote, or nil.
+    private mutating func unescape(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        scratch.removeAll(keepingCapacity: true)
+        var index = from
+        while index < bytes.count {
+            let byte = unsafe bytes[index]
+            if byte == Self.quote {
+                guard index + 1 < bytes.count, unsafe bytes[index + 1] == Self.quote else { return index }
+                scratch.append(Self.quote)
+                index += 2
+                continue
             }
+            scratch.append(byte)
+            index += 1
         }
+        return nil
     }
 
-    private mutating func appendNull(_ column: Int) {
-        if validity[column] == nil { validity[column] = ContiguousArray(repeating: true, count: rowCount) }
-        validity[column]!.append(false)
-        switch schema.columns[column].type {
-        case .float64: doubles[column].append(0)
+    /// Parses one non-NULL field into row `row` of its column; false when it is malformed.
+    private mutating func store(
+        _ value: UnsafeRawBufferPointer, field: Int, column: Int, row: Int, columns: UnsafeMutableBufferPointer<ParsedColumns.Column>
+    ) -> Bool {
+        switch kinds[field] {
+        case .integer:
+            guard let parsed = unsafe Self.parseInt(value) else { return false }
+            unsafe columns[column].words[row] = parsed
+        case .float:
+            guard let parsed = unsafe Self.parseDouble(value) else { return false }
+            unsafe columns[column].words[row] = Int64(bitPattern: parsed.bitPattern)
         case .string:
-            if dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
-            codes[column].append(0)
-        default: ints[column].append(0)
-        }
-    }
-
-    /// Parses one field into its column; false when it is malformed.
-    private mutating func store(_ field: UnsafeRawBufferPointer, column: Int, quoted: Bool) -> Bool {
-        if unsafe field.isEmpty && !quoted {
-            appendNull(column)
-            return true
-        }
-        if validity[column] != nil { validity[column]!.append(true) }
-        switch schema.columns[column].type {
-        case .float64:
-            guard let parsed = unsafe Self.parseDouble(field) else { return false }
-            doubles[column].append(parsed)
-        case .string:
-            guard field.count <= AnalyticsLimits.stringByteCountMax else { return false }
-            codes[column].append(unsafe interners[column]!.code(for: field))
-        case .bool:
-            guard let parsed = unsafe Self.parseBool(field) else { return false }
-            ints[column].append(parsed)
-        default:
-            guard let parsed = unsafe Self.parseInt(field) else { return false }
-            ints[column].append(parsed)
+            guard value.count <= AnalyticsLimits.stringByteCountMax else { return false }
+            unsafe columns[column].codes[row] = unsafe interners[column]!.code(for: value)
+        case .boolean:
+            guard let parsed = unsafe Self.parseBool(value) else { return false }
+            unsafe columns[column].words[row] = parsed
         }
         return true
     }
@@ -280,5 +295,109 @@ struct CSVParser {
 
     private static func slowDouble(_ field: UnsafeRawBufferPointer) -> Double? {
         Double(unsafe String(decoding: field, as: UTF8.self))
+    }
+}
+
+/// The raw per-column output of ``CSVParser``: a buffer of 8-byte words
+/// (integers, booleans, float bit patterns) or of 4-byte dictionary codes per
+/// column, and a validity byte per row once the column has a NULL.
+@safe final class ParsedColumns {
+    @safe struct Column {
+        /// `capacity` words (non-string columns) or codes (string columns), as raw memory.
+        var values: UnsafeMutableRawPointer
+        /// 1 = value, 0 = NULL; nil while the piece has no NULL in this column.
+        var validity: UnsafeMutablePointer<UInt8>?
+        let capacity: Int
+        let width: Int
+
+        init(capacity: Int, width: Int) {
+            unsafe values = .allocate(byteCount: max(capacity, 1) * width, alignment: 8)
+            unsafe validity = nil
+            self.capacity = capacity
+            self.width = width
+        }
+
+        var words: UnsafeMutablePointer<Int64> { unsafe values.assumingMemoryBound(to: Int64.self) }
+        var codes: UnsafeMutablePointer<Int32> { unsafe values.assumingMemoryBound(to: Int32.self) }
+
+        /// Marks `row` NULL (its value slot is zeroed), creating the validity bytes on the first NULL.
+        mutating func setNull(row: Int) {
+            if unsafe validity == nil {
+                let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                unsafe bytes.initialize(repeating: 1, count: capacity)
+                unsafe validity = bytes
+            }
+            unsafe validity![row] = 0
+            // In bounds: the caller's row is below the capacity it prepared.
+            unsafe (values + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+        }
+
+        func release() {
+            unsafe values.deallocate()
+            unsafe validity?.deallocate()
+        }
+    }
+
+    private let types: [ColumnType]
+    private(set) var columns: UnsafeMutableBufferPointer<Column>
+
+    init(types: [ColumnType]) {
+        self.types = types
+        unsafe columns = UnsafeMutableBufferPointer<Column>.allocate(capacity: types.count)
+        for (index, type) in types.enumerated() {
+            unsafe columns.initializeElement(at: index, to: Column(capacity: 0, width: type == .string ? 4 : 8))
+        }
+    }
+
+    deinit {
+        for index in types.indices { unsafe columns[index].release() }
+        unsafe columns.deallocate()
+    }
+
+    /// Makes room for `rowCapacity` rows in every column and forgets the last piece's NULLs.
+    func prepare(rowCapacity: Int) {
+        for index in types.indices {
+            let column = unsafe columns[index]
+            if column.capacity < rowCapacity {
+                column.release()
+                // Some headroom so slightly longer pieces reuse the buffers.
+                unsafe columns[index] = Column(capacity: rowCapacity + rowCapacity / 8, width: column.width)
+            } else if let validity = unsafe column.validity {
+                unsafe validity.deallocate()
+                unsafe columns[index].validity = nil
+            }
+        }
+    }
+
+    /// The first `rowCount` rows as column vectors (copied out; the buffers stay for the next piece).
+    func finish(rowCount: Int, absent: [Int], dictionaries: [StringDictionary?]) -> [ColumnVector] {
+        types.indices.map { index in
+            let column = unsafe columns[index]
+            if absent.contains(index) {
+                let validity = ContiguousArray(repeating: false, count: rowCount)
+                switch types[index] {
+                case .string: return ColumnVector(.string(ContiguousArray(repeating: 0, count: rowCount), dictionaries[index]!), validity: validity)
+                case .float64: return ColumnVector(.float64(ContiguousArray(repeating: 0, count: rowCount)), validity: validity)
+                default: return ColumnVector(.int64(ContiguousArray(repeating: 0, count: rowCount)), validity: validity)
+                }
+            }
+            // Validity bytes are 0 or 1, the representation of Bool; float slots hold Double bit patterns.
+            let validity = unsafe column.validity.map { bytes in unsafe Self.copy(UnsafeRawPointer(bytes), rowCount, as: Bool.self) }
+            switch types[index] {
+            case .string:
+                return ColumnVector(.string(unsafe Self.copy(column.values, rowCount, as: Int32.self), dictionaries[index]!), validity: validity)
+            case .float64:
+                return ColumnVector(.float64(unsafe Self.copy(column.values, rowCount, as: Double.self)), validity: validity)
+            default:
+                return ColumnVector(.int64(unsafe Self.copy(column.values, rowCount, as: Int64.self)), validity: validity)
+            }
+        }
+    }
+
+    private static func copy<Element: BitwiseCopyable>(_ source: UnsafeRawPointer, _ count: Int, as: Element.Type) -> ContiguousArray<Element> {
+        unsafe ContiguousArray(unsafeUninitializedCapacity: count) { buffer, initialized in
+            unsafe UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: source, byteCount: count * MemoryLayout<Element>.stride)
+            initialized = count
+        }
     }
 }

@@ -41,6 +41,23 @@ import Testing
         }
     }
 
+    @Test func byteCountMatchesAByteByByteCount() {
+        var rng = SegRNG(seed: 5)
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 100, 4099] {
+            // Random bytes from a small alphabet (many matches, runs of them), plus the extremes.
+            let random = (0..<count).map { _ in [UInt8(10), 0, 255, 0x80, 0x7F, 44][Int(rng.next() % 6)] }
+            for bytes in [random, [UInt8](repeating: 10, count: count), [UInt8](repeating: 0x8A, count: count)] {
+                for target: UInt8 in [10, 0, 255, 0x80, 0x7F] {
+                    let expected = bytes.count { $0 == target }
+                    #expect(cc_count_byte(bytes, bytes.count, target) == expected, "count \(count) byte \(target)")
+                }
+            }
+        }
+        // Only the given range is read.
+        let bytes: [UInt8] = [10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+        #expect(bytes.withUnsafeBufferPointer { cc_count_byte($0.baseAddress! + 1, 7, 10) } == 7)
+    }
+
     @Test func runExpansionFillsExactlyAndStopsAtTheFirstBadRun() {
         var rng = SegRNG(seed: 31)
         for _ in 0..<200 {

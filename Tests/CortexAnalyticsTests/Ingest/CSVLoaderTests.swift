@@ -13,13 +13,13 @@ import Testing
         ],
         tenantColumn: "tenant_id", timeColumn: "ts")
 
-    private func load(_ text: String, pieceByteCount: Int = 1 << 20) throws -> [[String]] {
+    private func load(_ text: String, pieceByteCount: Int = 1 << 20, batchRowCount: Int = 1 << 20) throws -> [[String]] {
         let folder = TemporaryDirectory("csv")
         let path = folder.child("in.csv")
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let dictionaries = schema.columns.map { $0.type == .string ? StringDictionary() : nil }
         var rows: [[String]] = []
-        _ = try CSVLoader.load(path: path, schema: schema, dictionaries: dictionaries, pieceByteCount: pieceByteCount) {
+        _ = try CSVLoader.load(path: path, schema: schema, dictionaries: dictionaries, batchRowCount: batchRowCount, pieceByteCount: pieceByteCount) {
             (columns: [ColumnVector]) throws(CortexError) in
             for row in 0..<columns[0].count {
                 rows.append(columns.map { column in
@@ -71,6 +71,57 @@ import Testing
         let split = try load(text, pieceByteCount: 512)
         #expect(whole.count == 2000)
         #expect(split == whole)
+    }
+
+    @Test func smallBatchesDeliverEveryRowOnceInFileOrder() throws {
+        // Many pieces and batches: parsing runs ahead of the consumer on its own thread.
+        var text = "tenant_id,ts,name,n\n"
+        var expected: [[String]] = []
+        for row in 0..<3000 {
+            // NULLs only early in n and only late in name: a piece's NULLs must not leak into the next.
+            let n = row < 700 && row % 3 == 0 ? "" : "\(row * 7)"
+            let name = row > 2500 && row % 2 == 0 ? "" : "\"s\(row % 11)\""
+            text += "\(row % 5),\(row),\(name),\(n)\n"
+            expected.append([
+                "\(row % 5)", "\(row)", name.isEmpty ? "NULL" : "s\(row % 11)", "NULL", "NULL", n.isEmpty ? "NULL" : n,
+            ])
+        }
+        for (pieceByteCount, batchRowCount) in [(256, 1), (256, 50), (1000, 333), (1 << 20, 1)] {
+            #expect(try load(text, pieceByteCount: pieceByteCount, batchRowCount: batchRowCount) == expected, "pieces \(pieceByteCount) batch \(batchRowCount)")
+        }
+    }
+
+    @Test func aFailingConsumerStopsTheLoadWithItsError() throws {
+        let folder = TemporaryDirectory("csv")
+        let path = folder.child("in.csv")
+        var text = "tenant_id,ts\n"
+        for row in 0..<5000 { text += "1,\(row)\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var batches = 0
+        #expect(throws: CortexError.unavailable("disk full")) {
+            _ = try CSVLoader.load(path: path, schema: schema, dictionaries: schema.columns.map { $0.type == .string ? StringDictionary() : nil }, batchRowCount: 10, pieceByteCount: 64) {
+                (_: [ColumnVector]) throws(CortexError) in
+                batches += 1
+                if batches == 3 { throw .unavailable("disk full") }
+            }
+        }
+        #expect(batches == 3, "no batch is delivered after the consumer failed")
+    }
+
+    @Test func aBadLineAfterSomeBatchesFailsAfterDeliveringThem() throws {
+        let folder = TemporaryDirectory("csv")
+        let path = folder.child("in.csv")
+        var text = "tenant_id,ts\n"
+        for row in 0..<1000 { text += row == 800 ? "1,x\n" : "1,\(row)\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var delivered = 0
+        #expect(throws: CortexError.invalidInput("\(path): line 802: column ts: 'x' is not a valid timestamp")) {
+            _ = try CSVLoader.load(path: path, schema: schema, dictionaries: schema.columns.map { $0.type == .string ? StringDictionary() : nil }, batchRowCount: 100, pieceByteCount: 64) {
+                (columns: [ColumnVector]) throws(CortexError) in
+                delivered += columns[0].count
+            }
+        }
+        #expect(delivered >= 600 && delivered <= 800, "the batches before the bad line arrive (\(delivered) rows)")
     }
 
     @Test func badFieldsNameTheLineAndColumn() throws {
