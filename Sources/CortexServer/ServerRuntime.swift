@@ -36,7 +36,7 @@ public enum ServerRuntime {
         // Outermost, so preflights are answered before authentication and error responses get CORS headers too.
         router.add(middleware: CORSMiddleware(list: settings.corsOrigins))
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         SystemRoutes(engine: engine, registry: registry, storageMetrics: storageMetrics,
                      metricsBearerToken: settings.metricsBearerToken).register(on: router)
