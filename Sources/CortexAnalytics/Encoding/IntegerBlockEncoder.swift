@@ -13,7 +13,8 @@ struct IntegerBlockPlan {
     let runCount: Int
 
     /// Measures `values` (non-empty) and picks the smallest encoding; ties go to the faster
-    /// decoder (constant, bit-packed, run-length, delta, plain).
+    /// decoder (constant, bit-packed, run-length, delta, plain), and run-length with runs shorter
+    /// than 4 rows on average only wins at half the size of the next best.
     init(_ values: ArraySlice<Int64>) {
         precondition(!values.isEmpty, "empty block")
         var low = values[values.startIndex]
@@ -46,6 +47,13 @@ struct IntegerBlockPlan {
         ]
         var best = candidates[0]
         for candidate in candidates.dropFirst() where candidate.1 < best.1 { best = candidate }
+        // Short runs decode slowly (a branch and a store loop per run, against a few instructions per
+        // value for bit-packing): runs averaging under 4 rows must halve the size to be chosen.
+        if best.0 == .runLength, runs * 4 > count {
+            var other = candidates[0]
+            for candidate in candidates.dropFirst() where candidate.0 != .runLength && candidate.1 < other.1 { other = candidate }
+            if best.1 * 2 > other.1 { best = other }
+        }
         encoding = best.0
         byteCount = best.1
         min = low

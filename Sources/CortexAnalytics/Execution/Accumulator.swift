@@ -60,7 +60,12 @@ struct Accumulator {
     }
 
     /// Adds rows to their groups (`groups[row]`); `vector` is the evaluated argument.
-    mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?) throws(CortexError) {
+    ///
+    /// `runStarts`: where each run of rows with one group starts, given when runs are long (data
+    /// sorted by the keys); then count, sum and avg fold each run in registers and touch the
+    /// group's state once per run.
+    mutating func update(groups: ContiguousArray<Int32>, vector: ColumnVector?, runStarts: ContiguousArray<Int32>? = nil) throws(CortexError) {
+        if let runStarts, try updateByRuns(groups: groups, runStarts: runStarts, vector: vector) { return }
         if spec.function == .countStar {
             unsafe counts.withUnsafeMutableBufferPointer { counts in
                 // In bounds: every group index is below the group count, which `grow` sized `counts` to.
@@ -155,6 +160,125 @@ struct Accumulator {
                 counts[Int(group)] += 1
             }
         case .countStar: break
+        }
+    }
+
+    /// ``update(groups:vector:runStarts:)`` run by run for count(*), count, sum and avg;
+    /// false (nothing done) for the other aggregates.
+    private mutating func updateByRuns(groups: ContiguousArray<Int32>, runStarts: ContiguousArray<Int32>, vector: ColumnVector?) throws(CortexError) -> Bool {
+        if spec.function == .countStar {
+            unsafe counts.withUnsafeMutableBufferPointer { counts in
+                unsafe groups.withUnsafeBufferPointer { groups in
+                    // In bounds: every group index is below the group count, which `grow` sized `counts` to.
+                    unsafe Self.forEachRun(groups, runStarts) { group, rows in unsafe counts[group] += Int64(rows.count) }
+                }
+            }
+            return true
+        }
+        guard let vector else { preconditionFailure("aggregate without argument") }
+        switch spec.function {
+        case .count:
+            let validity = vector.validity
+            unsafe counts.withUnsafeMutableBufferPointer { counts in
+                unsafe groups.withUnsafeBufferPointer { groups in
+                    unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                        // In bounds: as for count(*); `valid` has one flag per row.
+                        unsafe Self.forEachRun(groups, runStarts) { group, rows in
+                            var count = 0
+                            if let valid = unsafe valid { for row in rows where unsafe valid[row] { count += 1 } } else { count = rows.count }
+                            unsafe counts[group] += Int64(count)
+                        }
+                    }
+                }
+            }
+        case .sum, .avg:
+            switch vector.values {
+            case .float64(let values):
+                precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
+                unsafe values.withUnsafeBufferPointer { values in
+                    unsafe Self.accumulateRuns(groups: groups, runStarts: runStarts, validity: vector.validity, counts: &counts, sums: &doubleSums) { rows, valid in
+                        var sum = 0.0, count = 0
+                        if let valid = unsafe valid {
+                            for row in rows where unsafe valid[row] {
+                                sum += unsafe values[row]
+                                count += 1
+                            }
+                        } else {
+                            for row in rows { sum += unsafe values[row] }
+                            count = rows.count
+                        }
+                        return (sum, count)
+                    } add: { total, sum in
+                        total += sum
+                    }
+                }
+            case .int64(let values):
+                precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
+                var overflow = false
+                unsafe values.withUnsafeBufferPointer { values in
+                    // A run's sum in 128 bits cannot overflow (fewer than 2^64 rows); it must fit the
+                    // group's 64-bit total when added, which is where an overflow is reported.
+                    unsafe Self.accumulateRuns(groups: groups, runStarts: runStarts, validity: vector.validity, counts: &counts, sums: &intSums) { rows, valid in
+                        var sum: Int128 = 0, count = 0
+                        if let valid = unsafe valid {
+                            for row in rows {
+                                let set = unsafe valid[row]
+                                sum &+= set ? Int128(unsafe values[row]) : 0
+                                count += set ? 1 : 0
+                            }
+                        } else {
+                            for row in rows { sum &+= Int128(unsafe values[row]) }
+                            count = rows.count
+                        }
+                        return (sum, count)
+                    } add: { (total: inout Int64, sum: Int128) in
+                        let next = Int128(total) + sum
+                        if let fitting = Int64(exactly: next) { total = fitting } else { overflow = true }
+                    }
+                }
+                if overflow { throw .invalidInput("integer overflow in \(spec.function == .sum ? "sum" : "avg")") }
+            case .string: preconditionFailure("binder rejects sums of text")
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Calls `body` once per run of rows with the same group, in row order (`runStarts`: where
+    /// each run starts, ascending from 0). A run's total is built in registers and stored once
+    /// instead of a read-modify-write of the group's slot per row.
+    @inline(__always)
+    static func forEachRun(_ groups: UnsafeBufferPointer<Int32>, _ runStarts: ContiguousArray<Int32>, _ body: (Int, Range<Int>) -> Void) {
+        for run in runStarts.indices {
+            let start = Int(runStarts[run])
+            let end = run + 1 < runStarts.count ? Int(runStarts[run + 1]) : groups.count
+            body(Int(unsafe groups[start]), start..<end)
+        }
+    }
+
+    /// Per run of one group: `total` folds the run's rows (`valid` is nil when no row is null)
+    /// into a partial sum and count, and `add` adds the partial sum to the group's.
+    @inline(__always)
+    private static func accumulateRuns<Sum, Partial>(
+        groups: ContiguousArray<Int32>, runStarts: ContiguousArray<Int32>, validity: ContiguousArray<Bool>?, counts: inout [Int64],
+        sums: inout [Sum],
+        total: (Range<Int>, UnsafeBufferPointer<Bool>?) -> (Partial, Int), add: (inout Sum, Partial) -> Void
+    ) {
+        unsafe counts.withUnsafeMutableBufferPointer { counts in
+            unsafe sums.withUnsafeMutableBufferPointer { sums in
+                unsafe groups.withUnsafeBufferPointer { groups in
+                    unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                        // In bounds: group indexes are below the group count `grow` sized both arrays to.
+                        unsafe forEachRun(groups, runStarts) { group, rows in
+                            let (sum, count) = unsafe total(rows, valid)
+                            guard count > 0 else { return }
+                            unsafe add(&sums[group], sum)
+                            unsafe counts[group] += Int64(count)
+                        }
+                    }
+                }
+            }
         }
     }
 

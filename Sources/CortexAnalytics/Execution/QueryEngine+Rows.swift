@@ -98,11 +98,38 @@ extension QueryEngine {
             words.append(column)
         }
         let count = keys.first?.count ?? 0
-        var tuples = (0..<count).map { row in
-            SortTuple(first: words[0][row], second: words.count > 1 ? words[1][row] : (0, 0), row: Int32(row))
+        let tuple = { (row: Int) in SortTuple(first: words[0][row], second: words.count > 1 ? words[1][row] : (0, 0), row: Int32(row)) }
+        guard keep > 0, keep * 8 < count else {
+            var tuples = (0..<count).map(tuple)
+            tuples.sort(by: <)
+            return tuples.prefix(keep).map { Int($0.row) }
         }
-        tuples.sort(by: <)
-        return tuples.prefix(keep).map { Int($0.row) }
+        // Few to keep among many: a heap of the best `keep` so far, worst on top; most rows lose
+        // to the top in one comparison.
+        var heap = (0..<keep).map(tuple)
+        heap.sort { $1 < $0 }
+        for row in keep..<count {
+            let candidate = tuple(row)
+            guard candidate < heap[0] else { continue }
+            heap[0] = candidate
+            Self.siftDown(&heap, count: keep)
+        }
+        heap.sort(by: <)
+        return heap.map { Int($0.row) }
+    }
+
+    /// Restores the max-heap order (largest tuple at index 0) after the root was replaced.
+    private static func siftDown(_ heap: inout [SortTuple], count: Int) {
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
+            var child = left
+            if left + 1 < count, heap[left] < heap[left + 1] { child = left + 1 }
+            guard heap[parent] < heap[child] else { return }
+            heap.swapAt(parent, child)
+            parent = child
+        }
     }
 
     /// Bounds for zone-map pruning from the top-level AND conjuncts of a filter:

@@ -1,7 +1,9 @@
 extension ColumnVector {
     /// The rows at `rows` (in that order). Precondition: every index is a row of this vector.
+    /// The result has no validity when every gathered row is non-null, so later loops take
+    /// their no-null paths (a filter often keeps exactly the rows where a column is set).
     public func gathering(_ rows: ContiguousArray<Int32>) -> ColumnVector {
-        let validity = self.validity.map { Self.gather($0, rows) }
+        let validity = self.validity.flatMap { Self.gatherValidity($0, rows) }
         switch values {
         case .int64(let values): return ColumnVector(.int64(Self.gather(values, rows)), validity: validity)
         case .float64(let values): return ColumnVector(.float64(Self.gather(values, rows)), validity: validity)
@@ -10,15 +12,44 @@ extension ColumnVector {
     }
 
     private static func gather<T>(_ values: ContiguousArray<T>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<T> {
-        unsafe ContiguousArray(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+        // Bounds checked once for all rows (a loop the compiler vectorises), then copied unchecked.
+        var lowest = Int32.max, highest = Int32.min
+        for row in rows {
+            lowest = min(lowest, row)
+            highest = max(highest, row)
+        }
+        precondition(rows.isEmpty || (lowest >= 0 && Int(highest) < values.count), "gather index outside \(values.count) rows")
+        return unsafe ContiguousArray(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
             unsafe values.withUnsafeBufferPointer { source in
-                for (index, row) in rows.enumerated() {
-                    precondition(Int(row) < source.count, "gather index \(row) outside \(source.count) rows")
-                    unsafe (buffer.baseAddress! + index).initialize(to: source[Int(row)])
+                unsafe rows.withUnsafeBufferPointer { rows in
+                    // In bounds: every row index was checked above; index < rows.count == capacity.
+                    for index in 0..<rows.count {
+                        unsafe (buffer.baseAddress! + index).initialize(to: source[Int(rows[index])])
+                    }
                 }
             }
             initialized = rows.count
         }
+    }
+
+    /// The flags at `rows`, or nil when all of them are set (one pass).
+    private static func gatherValidity(_ flags: ContiguousArray<Bool>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<Bool>? {
+        var allSet = true
+        let gathered = unsafe flags.withUnsafeBufferPointer { source in
+            unsafe rows.withUnsafeBufferPointer { rows in
+                unsafe ContiguousArray<Bool>(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+                    for index in 0..<rows.count {
+                        let row = Int(unsafe rows[index])
+                        precondition(row >= 0 && row < source.count, "gather index \(row) outside \(source.count) rows")
+                        let flag = unsafe source[row]
+                        unsafe (buffer.baseAddress! + index).initialize(to: flag)
+                        allSet = allSet && flag
+                    }
+                    initialized = rows.count
+                }
+            }
+        }
+        return allSet ? nil : gathered
     }
 
     /// The rows in `range`.

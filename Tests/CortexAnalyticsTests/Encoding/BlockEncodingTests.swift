@@ -31,6 +31,19 @@ import Testing
         #expect(try roundTrip(values) == values)
     }
 
+    @Test func shortRunsArePackedUnlessRunLengthHalvesTheSize() throws {
+        // Runs of two (a column whose NULLs repeat the previous value): run-length is smaller here,
+        // but not half the size of bit-packing, and short runs decode slowly.
+        var rng = SegRNG(seed: 8)
+        let pairs = (0..<1024).flatMap { _ in Array(repeating: Int64(rng.next() % 1000), count: 2) }
+        #expect(plan(pairs).encoding == .bitPacked)
+        #expect(try roundTrip(pairs) == pairs)
+        // Wide values in runs of three: run-length is under half the size, so it still wins.
+        let wide = (0..<2048).map { Int64(bitPattern: UInt64($0 / 3) &* 0x9E37_79B9_7F4A_7C15) }
+        #expect(plan(wide).encoding == .runLength)
+        #expect(try roundTrip(wide) == wide)
+    }
+
     @Test func longRunsUseRunLength() throws {
         let values = (0..<2048).map { Int64($0 / 200) * 1_000_003 + 9_000_000_000 }
         #expect(plan(values).encoding == .runLength)

@@ -126,6 +126,48 @@ final class ExecutionFixture {
         #expect(try fixture.query("SELECT ts * 3 AS k, count(*) FROM t GROUP BY k ORDER BY k") == singleExpected, "seed \(seed)")
     }
 
+    @Test(arguments: [false, true]) func sumsCountsAndAveragesPerTenantMatchTheReference(sealed: Bool) throws {
+        // Sealed segments are sorted by tenant, so groups arrive in long runs (summed run by run);
+        // hot rows arrive in random tenant order (row by row).
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        let tenants = Dictionary(grouping: fixture.rows, by: { int($0[0])! })
+        let expected = tenants.keys.sorted().map { tenant -> [Value] in
+            let rows = tenants[tenant]!
+            let a = rows.compactMap { int($0[2]) }, b = rows.compactMap { double($0[3]) }
+            return [
+                .int(tenant), .int(Int64(rows.count)), .int(Int64(a.count)), a.isEmpty ? .null : .int(a.reduce(0, +)),
+                a.isEmpty ? .null : .double(Double(a.reduce(0, +)) / Double(a.count)), b.isEmpty ? .null : .double(b.reduce(0, +)),
+            ]
+        }
+        // b is a multiple of 1/8 below 200 in magnitude: its sums are exact in any order.
+        let sql = "SELECT tenant_id, count(*), count(a), sum(a), avg(a), sum(b) FROM t GROUP BY tenant_id ORDER BY 1"
+        #expect(try fixture.query(sql) == expected, "seed \(seed)")
+        let filtered = "SELECT tenant_id, count(*), sum(a) FROM t WHERE s = 'x' GROUP BY tenant_id ORDER BY 1"
+        let expectedFiltered = tenants.keys.sorted().compactMap { tenant -> [Value]? in
+            let rows = tenants[tenant]!.filter { $0[4] == "x" }
+            guard !rows.isEmpty else { return nil }
+            let a = rows.compactMap { int($0[2]) }
+            return [.int(tenant), .int(Int64(rows.count)), a.isEmpty ? .null : .int(a.reduce(0, +))]
+        }
+        #expect(try fixture.query(filtered) == expectedFiltered, "seed \(seed)")
+    }
+
+    @Test func aSumOutsideSixtyFourBitsIsAnErrorInLongRunsToo() throws {
+        let folder = TemporaryDirectory("analytics-overflow")
+        var options = AnalyticsTableOptions()
+        options.sealsAutomatically = false
+        let store = try AnalyticsStore(folder: folder.path, options: options)
+        let table = try store.createTable(ExecutionFixture.schema)
+        let rows = (0..<64).map { index in ["1", String(index * 1000), "4611686018427387904", "NULL", "NULL"] }
+        try table.bulkLoad(columns(rows, schema: ExecutionFixture.schema))
+        #expect(throws: CortexError.invalidInput("integer overflow in sum")) {
+            _ = try store.execute(sql: "SELECT tenant_id, sum(a) FROM t GROUP BY tenant_id", parameters: [:], scope: .platform, now: 0)
+        }
+        let one = try store.execute(sql: "SELECT tenant_id, sum(a) FROM t WHERE ts < 1000 GROUP BY 1", parameters: [:], scope: .platform, now: 0)
+        #expect(one.rows == [[.int(1), .int(4_611_686_018_427_387_904)]])
+    }
+
     @Test(arguments: [false, true]) func twoThreadsMergeTheirPartialResultsIntoTheSameAnswer(sealed: Bool) throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         let fixture = try ExecutionFixture(seed: seed, rowCount: 20_000, sealed: sealed)
