@@ -115,7 +115,8 @@ public enum CSVLoader {
             }
             if pendingRows >= batchRowCount || index == pieces.count, pendingRows > 0 {
                 let done = index == pieces.count ? bytes.count : pieces[index].lowerBound
-                guard handoff.put(.batch(concatenate(pending, columnCount: columnCount), rowCount: pendingRows, bytesDone: done)) else { return }
+                let batch = concatenate(pending, columnCount: columnCount)
+                guard handoff.put(.batch(batch, rowCount: pendingRows, bytesDone: done)) else { return }
                 pending = []
                 pendingRows = 0
             }
@@ -123,9 +124,14 @@ public enum CSVLoader {
         handoff.put(.finished)
     }
 
+    /// The pieces' columns end to end, a column per thread at a time (a batch is hundreds of MB).
     private static func concatenate(_ pieces: [[ColumnVector]], columnCount: Int) -> [ColumnVector] {
         if pieces.count == 1 { return pieces[0] }
-        return (0..<columnCount).map { column in ColumnVector.concatenating(pieces.map { $0[column] }) }
+        let columns = ConcurrentSlots<ColumnVector>(count: columnCount)
+        DispatchQueue.concurrentPerform(iterations: columnCount) { column in
+            columns[column] = ColumnVector.concatenating(pieces.map { $0[column] })
+        }
+        return (0..<columnCount).map(columns.take)
     }
 }
 

@@ -234,6 +234,17 @@ struct CSVParser {
         }
         guard index < field.count else { return nil }
         var value: Int64 = 0
+        if field.count - index <= 18 {
+            // At most 18 digits cannot overflow: no checks but the digits'.
+            var invalid = false
+            while index < field.count {
+                let digit = unsafe Int64(field[index]) &- 48
+                invalid = invalid || UInt64(bitPattern: digit) > 9
+                value = value &* 10 &+ digit
+                index += 1
+            }
+            return invalid ? nil : negative ? -value : value
+        }
         while index < field.count {
             let digit = unsafe Int64(field[index]) - 48
             guard digit >= 0 && digit <= 9 else { return nil }

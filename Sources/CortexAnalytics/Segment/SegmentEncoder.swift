@@ -1,4 +1,5 @@
 public import CortexCore
+import Dispatch
 
 /// Writes segment files (docs/analytics-format.md).
 public enum SegmentEncoder {
@@ -10,7 +11,8 @@ public enum SegmentEncoder {
     /// - Throws: `.invalidInput` when the columns do not fit the schema (count, row counts,
     ///   value kinds, nulls in a NOT NULL column) or the row count is outside
     ///   1…`AnalyticsLimits.segmentRowCountMax`; `.unavailable` if zstd fails.
-    /// - Cost: one pass over the values per column plus zstd; single-threaded.
+    /// - Cost: one pass over the values per column plus zstd; columns on several threads from
+    ///   `parallelRowCountMin` rows.
     public static func encode(_ columns: [ColumnVector], schema: TableSchema, zstdLevel: Int32 = 3) throws(CortexError) -> [UInt8] {
         let rowCount = try validate(columns, schema: schema)
         let tenants = tenantDirectory(columns[schema.tenantColumn], rowCount: rowCount)
@@ -18,25 +20,27 @@ public enum SegmentEncoder {
         var version = BinaryWriter()
         version.writeFixed(SegmentFile.formatVersion)
         file += version.bytes
+        // Columns are prepared, encoded, compressed and checksummed independently: on several
+        // threads when the segment is large enough to be worth it (a bulk load's single segment).
+        let results = ConcurrentSlots<Result<EncodedChunk, CortexError>>(count: columns.count)
+        let encodeOne: @Sendable (Int) -> Void = { index in
+            results[index] = Result { () throws(CortexError) in
+                try encodeChunk(columns[index], type: schema.columns[index].type, zstdLevel: zstdLevel)
+            }
+        }
+        if rowCount >= parallelRowCountMin && columns.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: columns.count, execute: encodeOne)
+        } else {
+            for index in columns.indices { encodeOne(index) }
+        }
         var chunks: [ChunkDescriptor] = []
         var dictionaries: [[String]?] = []
-        for (index, column) in columns.enumerated() {
-            let prepared = ColumnPreparer.prepare(column, type: schema.columns[index].type)
-            var chunk = ChunkWriter.write(prepared.values, validity: column.validity, isFloat: schema.columns[index].type == .float64)
-            let raw = chunk.bytes
-            chunk.descriptor.offset = file.count
-            if let compressed = try Zstd.compressIfWorthIt(raw, level: zstdLevel) {
-                chunk.descriptor.compression = .zstd
-                chunk.descriptor.storedByteCount = compressed.count
-                chunk.descriptor.checksum = CRC32C.checksum(compressed)
-                file += compressed
-            } else {
-                chunk.descriptor.storedByteCount = raw.count
-                chunk.descriptor.checksum = CRC32C.checksum(raw)
-                file += raw
-            }
-            chunks.append(chunk.descriptor)
-            dictionaries.append(prepared.dictionary)
+        for index in columns.indices {
+            var encoded = try results.take(index).get()
+            encoded.descriptor.offset = file.count
+            file += encoded.bytes
+            chunks.append(encoded.descriptor)
+            dictionaries.append(encoded.dictionary)
         }
         let footer = SegmentFooter(
             rowCount: rowCount, columns: schema.columns, tenantColumn: schema.tenantColumn, chunks: chunks, tenants: tenants,
@@ -49,6 +53,32 @@ public enum SegmentEncoder {
         file += trailer.bytes
         file += SegmentFile.magic
         return file
+    }
+
+    /// Segments with at least this many rows encode their columns in parallel.
+    static let parallelRowCountMin = 65_536
+
+    struct EncodedChunk: Sendable {
+        var descriptor: ChunkDescriptor
+        let bytes: [UInt8]
+        let dictionary: [String]?
+    }
+
+    /// One column's chunk as stored (zstd when that pays), its descriptor (offset still 0) and
+    /// its segment dictionary.
+    private static func encodeChunk(_ column: ColumnVector, type: ColumnType, zstdLevel: Int32) throws(CortexError) -> EncodedChunk {
+        let prepared = ColumnPreparer.prepare(column, type: type)
+        var chunk = ChunkWriter.write(prepared.values, validity: column.validity, isFloat: type == .float64)
+        let raw = chunk.bytes
+        if let compressed = try Zstd.compressIfWorthIt(raw, level: zstdLevel) {
+            chunk.descriptor.compression = .zstd
+            chunk.descriptor.storedByteCount = compressed.count
+            chunk.descriptor.checksum = CRC32C.checksum(compressed)
+            return EncodedChunk(descriptor: chunk.descriptor, bytes: compressed, dictionary: prepared.dictionary)
+        }
+        chunk.descriptor.storedByteCount = raw.count
+        chunk.descriptor.checksum = CRC32C.checksum(raw)
+        return EncodedChunk(descriptor: chunk.descriptor, bytes: raw, dictionary: prepared.dictionary)
     }
 
     /// The common row count, after checking the columns against the schema.

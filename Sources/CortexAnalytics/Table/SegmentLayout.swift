@@ -85,7 +85,9 @@ enum SegmentLayout {
                 if let first { key = key << UInt64(firstBits) | UInt64(bitPattern: first[index] &- firstMin) }
                 packed.append(key << UInt64(rowBits) | UInt64(position))
             }
-            packed.sort()
+            // Positions ascend in input order, so a stable sort by the key bits above them is the
+            // whole order (ties keep input order).
+            RadixSort.sort(&packed, lowBit: rowBits, bitCount: tenantBits + firstBits)
             let mask: UInt64 = rowBits == 64 ? ~0 : (1 << UInt64(rowBits)) - 1
             let order = ContiguousArray(packed.map { rows[Int($0 & mask)] })
             return columns.map { $0.gathering(order) }

@@ -113,7 +113,7 @@ enum AnalyticsBulkLoad {
             }
         } else {
             rows = try CSVLoader.load(
-                path: file, schema: table.schema, dictionaries: dictionaries, batchRowCount: 4 << 20, progress: progress
+                path: file, schema: table.schema, dictionaries: dictionaries, batchRowCount: 2 << 20, progress: progress
             ) { (batch: [ColumnVector]) throws(CortexError) in
                 try table.bulkLoad(batch)
             }
