@@ -125,9 +125,13 @@ struct Aggregator {
     static func longRuns(_ groups: ContiguousArray<Int32>) -> ContiguousArray<Int32>? {
         guard groups.count >= 16 else { return nil }
         return unsafe groups.withUnsafeBufferPointer { groups -> ContiguousArray<Int32>? in
+            // The first 512 rows decide quickly for batches of short runs.
+            let sample = min(groups.count, 512)
             var changes = 0
             // In bounds: row and row - 1 lie in 1..<count.
-            for row in 1..<groups.count where unsafe groups[row] != groups[row - 1] { changes += 1 }
+            for row in 1..<sample where unsafe groups[row] != groups[row - 1] { changes += 1 }
+            guard changes * 8 < sample else { return nil }
+            for row in sample..<groups.count where unsafe groups[row] != groups[row - 1] { changes += 1 }
             guard changes * 8 < groups.count else { return nil }
             var starts = ContiguousArray<Int32>()
             starts.reserveCapacity(changes + 1)

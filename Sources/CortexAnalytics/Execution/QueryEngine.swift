@@ -19,7 +19,7 @@ public struct QueryEngine: Sendable {
     /// Scans estimated below this many rows run on one thread.
     public let parallelRowCountMin: Int
 
-    public init(catalog: any TableCatalog, threadCount: Int = 2, parallelRowCountMin: Int = 200_000) {
+    public init(catalog: any TableCatalog, threadCount: Int = 2, parallelRowCountMin: Int = 65_536) {
         self.catalog = catalog
         self.threadCount = max(1, threadCount)
         self.parallelRowCountMin = parallelRowCountMin

@@ -167,8 +167,9 @@ public final class AnalyticsTable: ScanSource, Sendable {
                 sealed.mayMatch(sealed.segment.zoneMap(column: range.column), range, type: schema.columns[range.column].type)
             }
             if !pass { continue }
-            // Deleted tenants' rows are cut out; large ranges split so both threads get work from one segment.
-            let step = 64 * AnalyticsLimits.blockRowCount
+            // Deleted tenants' rows are cut out; ranges split every 16 blocks (32,768 rows) so both
+            // threads get work from one segment, or from one tenant's rows in it, in even shares.
+            let step = 16 * AnalyticsLimits.blockRowCount
             for live in sealed.liveRanges(rows) {
                 var start = live.lowerBound
                 while start < live.upperBound {
