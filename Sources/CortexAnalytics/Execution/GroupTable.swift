@@ -11,12 +11,29 @@ struct GroupTable {
     private var slots: [Int32]
     private var slotHashes: [UInt64]
     private(set) var count = 0
+    /// For ``assign(_:_:into:)``: the null-free groups of a one- or two-key table, each slot holding
+    /// both keys and the group (group -1: empty), so a probe reads one place instead of four arrays.
+    private var pairs: [PairSlot]
+    private var pairCount = 0
+
+    struct PairSlot {
+        var a: Int64
+        var b: Int64
+        var group: Int32
+        static let empty = PairSlot(a: 0, b: 0, group: -1)
+    }
 
     init(keyCount: Int) {
         precondition(keyCount <= 64, "at most 64 group keys")
         self.keyCount = keyCount
         slots = [Int32](repeating: -1, count: 256)
         slotHashes = [UInt64](repeating: 0, count: 256)
+        pairs = keyCount <= 2 ? [PairSlot](repeating: .empty, count: 256) : []
+    }
+
+    @inline(__always)
+    static func pairHash(_ a: Int64, _ b: Int64) -> UInt64 {
+        mix(UInt64(bitPattern: a) ^ mix(UInt64(bitPattern: b) &+ 0x1234_5678))
     }
 
     @inline(__always)
@@ -79,51 +96,39 @@ struct GroupTable {
     mutating func assign(_ first: UnsafeBufferPointer<Int64>, _ second: UnsafeBufferPointer<Int64>?, into groups: UnsafeMutableBufferPointer<Int32>) {
         unsafe precondition(keyCount == (second == nil ? 1 : 2), "assign: \(keyCount) keys in the table")
         unsafe precondition(groups.count == first.count && (second?.count ?? first.count) == first.count, "assign: lengths differ")
-        let count = first.count, keyCount = self.keyCount
-        let seed = Self.mix(0x1234_5678)
+        let count = first.count
         var row = 0
         var last: (a: Int64, b: Int64, group: Int32) = (0, 0, -1)
         while row < count {
-            let stop = unsafe slots.withUnsafeBufferPointer { slots in
-                unsafe slotHashes.withUnsafeBufferPointer { hashes in
-                    unsafe keys.withUnsafeBufferPointer { tableKeys in
-                        unsafe nullMasks.withUnsafeBufferPointer { masks in
-                            let mask = slots.count - 1
-                            var index = row
-                            while index < count {
-                                // In bounds: index < count, the length of first, second and groups.
-                                let a = unsafe first[index], b = unsafe second?[index] ?? 0
-                                if last.group >= 0, a == last.a, b == last.b {
-                                    unsafe groups[index] = last.group
-                                    index += 1
-                                    continue
-                                }
-                                var hash = Self.mix(seed ^ UInt64(bitPattern: a))
-                                if keyCount == 2 { hash = Self.mix(hash ^ UInt64(bitPattern: b)) }
-                                var slot = Int(truncatingIfNeeded: hash) & mask
-                                var found: Int32 = -1
-                                while true {
-                                    // In bounds: slot <= mask < slots.count == hashes.count; an entry
-                                    // indexes masks and, times keyCount, tableKeys (one row per group).
-                                    let entry = unsafe slots[slot]
-                                    if entry < 0 { break }
-                                    let base = Int(entry) * keyCount
-                                    let secondMatches = unsafe keyCount == 1 || tableKeys[base + 1] == b
-                                    if unsafe hashes[slot] == hash, unsafe masks[Int(entry)] == 0, unsafe tableKeys[base] == a, secondMatches {
-                                        found = entry
-                                        break
-                                    }
-                                    slot = (slot + 1) & mask
-                                }
-                                if found < 0 { return index }
-                                unsafe groups[index] = found
-                                last = (a, b, found)
-                                index += 1
-                            }
-                            return index
-                        }
+            let stop = unsafe pairs.withUnsafeBufferPointer { pairs in
+                let mask = pairs.count - 1
+                var index = row
+                while index < count {
+                    // In bounds: index < count, the length of first, second and groups.
+                    let a = unsafe first[index], b = unsafe second?[index] ?? 0
+                    if last.group >= 0, a == last.a, b == last.b {
+                        unsafe groups[index] = last.group
+                        index += 1
+                        continue
                     }
+                    var slot = Int(truncatingIfNeeded: Self.pairHash(a, b)) & mask
+                    var found: Int32 = -1
+                    while true {
+                        // In bounds: slot <= mask < pairs.count.
+                        let entry = unsafe pairs[slot]
+                        if entry.group < 0 { break }
+                        if entry.a == a, entry.b == b {
+                            found = entry.group
+                            break
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                    if found < 0 { return index }
+                    unsafe groups[index] = found
+                    last = (a, b, found)
+                    index += 1
                 }
+                return index
             }
             guard stop < count else { break }
             let a = unsafe first[stop], b = unsafe second?[stop] ?? 0
@@ -142,7 +147,26 @@ struct GroupTable {
         slotHashes[slot] = hash
         count += 1
         if count * 2 > slots.count { grow() }
+        if keyCount <= 2, nullMask == 0 {
+            let a = keyCount == 0 ? 0 : keys[entry * keyCount], b = keyCount == 2 ? keys[entry * 2 + 1] : 0
+            insertPair(PairSlot(a: a, b: b, group: Int32(entry)))
+            pairCount += 1
+            if pairCount * 2 > pairs.count { growPairs() }
+        }
         return entry
+    }
+
+    private mutating func insertPair(_ pair: PairSlot) {
+        let mask = pairs.count - 1
+        var slot = Int(truncatingIfNeeded: Self.pairHash(pair.a, pair.b)) & mask
+        while pairs[slot].group >= 0 { slot = (slot + 1) & mask }
+        pairs[slot] = pair
+    }
+
+    private mutating func growPairs() {
+        let old = pairs
+        pairs = [PairSlot](repeating: .empty, count: old.count * 2)
+        for pair in old where pair.group >= 0 { insertPair(pair) }
     }
 
     @inline(__always)

@@ -22,6 +22,9 @@ public final class Segment: Sendable {
     private let bytes: [UInt8]
     private let dictionaries: [StringDictionary?]
     private let chunkCache: Mutex<[AlignedBytes?]>
+    /// One per column, held while the column's chunk is checked and decompressed, so threads that
+    /// reach a cold chunk together decompress it once (the others wait, then read the cache).
+    private let chunkLoads: [ChunkLoadLock]
 
     /// Validates magic, format version, footer checksum and that the stored schema (names, types,
     /// nullability) equals `schema`. Does not read column payloads (cheap: footer only).
@@ -74,6 +77,7 @@ public final class Segment: Sendable {
         self.bytes = bytes
         self.dictionaries = dictionaries
         self.chunkCache = Mutex([AlignedBytes?](repeating: nil, count: schema.columns.count))
+        self.chunkLoads = schema.columns.map { _ in ChunkLoadLock() }
     }
 
     /// Reads the file at `path` and opens it (see `init(bytes:schema:name:)`); the error
@@ -127,6 +131,13 @@ public final class Segment: Sendable {
     /// The raw (lightweight-encoded) chunk of `column`: checksummed and decompressed on first access.
     func chunk(_ column: Int) throws(CortexError) -> AlignedBytes {
         if let cached = chunkCache.withLock({ $0[column] }) { return cached }
+        return try chunkLoads[column].mutex.withLock { _ throws(CortexError) -> AlignedBytes in
+            if let cached = chunkCache.withLock({ $0[column] }) { return cached }
+            return try loadChunk(column)
+        }
+    }
+
+    private func loadChunk(_ column: Int) throws(CortexError) -> AlignedBytes {
         let descriptor = footer.chunks[column]
         let context = "\(name): column \(schema.columns[column].name)"
         let stored = descriptor.offset..<(descriptor.offset + descriptor.storedByteCount)
@@ -150,4 +161,9 @@ public final class Segment: Sendable {
             return chunk
         }
     }
+}
+
+/// A lock per column chunk (a `Mutex` cannot live in an array).
+private final class ChunkLoadLock: Sendable {
+    let mutex = Mutex(())
 }
