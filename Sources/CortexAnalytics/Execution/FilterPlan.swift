@@ -13,12 +13,16 @@ struct FilterPlan: Sendable {
         let expression: BoundExpression
         /// The term is TRUE for a non-null value of `column` in `lower...upper`.
         let implication: (column: Int, lower: Int64, upper: Int64)?
+        /// The term is `string column = 'text'` (either side): blocks may answer it from codes.
+        let stringEquality: (column: Int, text: String)?
     }
 
     let terms: [Term]
 
     init(_ filter: BoundExpression, schema: TableSchema) {
-        terms = Self.conjuncts(of: filter).map { Term(expression: $0, implication: Self.implication(of: $0, schema: schema)) }
+        terms = Self.conjuncts(of: filter).map {
+            Term(expression: $0, implication: Self.implication(of: $0, schema: schema), stringEquality: Self.stringEquality(of: $0))
+        }
     }
 
     /// The terms of the top-level AND tree of `filter`, left to right.
@@ -63,6 +67,36 @@ struct FilterPlan: Sendable {
         }
     }
 
+    /// `column = 'text'` or `'text' = column` for a text column; nil for anything else.
+    static func stringEquality(of expression: BoundExpression) -> (column: Int, text: String)? {
+        guard case .comparison(.equal, let left, let right) = expression else { return nil }
+        switch (left, right) {
+        case (.column(let column, .varchar), .constant(.string(let text), _)), (.constant(.string(let text), _), .column(let column, .varchar)):
+            return (column, text)
+        default:
+            return nil
+        }
+    }
+
+    /// The rows in both ascending lists.
+    static func intersect(_ a: ContiguousArray<Int32>, _ b: ContiguousArray<Int32>) -> ContiguousArray<Int32> {
+        var result = ContiguousArray<Int32>()
+        result.reserveCapacity(min(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] {
+                i += 1
+            } else if b[j] < a[i] {
+                j += 1
+            } else {
+                result.append(a[i])
+                i += 1
+                j += 1
+            }
+        }
+        return result
+    }
+
     /// The rows of `block` that pass (nil when none do); the selection is nil when all do.
     func select(_ block: any ColumnBlock, evaluator: Evaluator) throws(CortexError) -> EvaluationInput? {
         let rowCount = block.rowCount
@@ -75,8 +109,13 @@ struct FilterPlan: Sendable {
             {
                 continue
             }
-            let mask = try evaluator.evaluate(term.expression, input)
-            let narrowed = Self.narrow(selection, rowCount: rowCount, flags: evaluator.ints(mask), validity: mask.validity)
+            let narrowed: ContiguousArray<Int32>
+            if let (column, text) = term.stringEquality, let rows = try block.rows(whereString: column, equals: text) {
+                narrowed = selection.map { Self.intersect($0, rows) } ?? rows
+            } else {
+                let mask = try evaluator.evaluate(term.expression, input)
+                narrowed = Self.narrow(selection, rowCount: rowCount, flags: evaluator.ints(mask), validity: mask.validity)
+            }
             if narrowed.isEmpty { return nil }
             selection = narrowed
         }

@@ -54,6 +54,14 @@ public protocol ColumnBlock: AnyObject {
     /// Bounds that every row's value of integer-like column `index` lies in, when the block knows
     /// them without decoding and no row is null there; nil otherwise.
     func integerBounds(_ index: Int) -> (min: Int64, max: Int64)?
+    /// The rows (ascending) whose string column `index` equals `text`, found without decoding the
+    /// column's strings into codes when the block can; nil when it cannot (then the caller evaluates
+    /// the comparison).
+    func rows(whereString index: Int, equals text: String) throws(CortexError) -> ContiguousArray<Int32>?
+}
+
+extension ColumnBlock {
+    public func rows(whereString index: Int, equals text: String) throws(CortexError) -> ContiguousArray<Int32>? { nil }
 }
 
 /// An independent part of a scan (a segment, the hot buffer); units may run on

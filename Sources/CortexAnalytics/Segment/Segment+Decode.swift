@@ -51,6 +51,51 @@ extension Segment {
         }
     }
 
+    /// The rows of `rows` (as offsets from `rows.lowerBound`, ascending) whose value in string
+    /// column `column` is the segment's dictionary code `code` (null rows never are): one pass over
+    /// the decoded words, without building codes. A word outside the dictionary is `.corrupt`, as
+    /// in ``decode(column:rows:)``.
+    func rows(ofColumn column: Int, in rows: Range<Int>, withCode code: Int32) throws(CortexError) -> ContiguousArray<Int32> {
+        precondition(schema.columns[column].type == .string, "rows(withCode:) of a \(schema.columns[column].type) column")
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) outside 0..<\(rowCount)")
+        let chunk = try chunk(column)
+        let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
+        var validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
+        var words = Self.uninitialized(Int64.self, rows.count)
+        try unsafe words.withUnsafeMutableBufferPointer { buffer in
+            unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
+        }.get()
+        let limit = UInt64(dictionary(column: column)?.count ?? 0), target = Int64(code)
+        var outside: UInt64 = 0
+        let selected = unsafe words.withUnsafeBufferPointer { words in
+            unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
+                var kept = 0
+                // Branch-free: each row is written at `kept`, which advances when it matches.
+                // In bounds: kept <= row < words.count == out.count; validity has words.count flags.
+                if let validity {
+                    unsafe validity.withUnsafeBufferPointer { valid in
+                        for row in 0..<words.count {
+                            let word = unsafe words[row], isValid = unsafe valid[row]
+                            outside |= isValid && UInt64(bitPattern: word) >= limit ? 1 : 0
+                            unsafe out[kept] = Int32(truncatingIfNeeded: row)
+                            kept &+= isValid && word == target ? 1 : 0
+                        }
+                    }
+                } else {
+                    for row in 0..<words.count {
+                        let word = unsafe words[row]
+                        outside |= UInt64(bitPattern: word) >= limit ? 1 : 0
+                        unsafe out[kept] = Int32(truncatingIfNeeded: row)
+                        kept &+= word == target ? 1 : 0
+                    }
+                }
+                count = kept
+            }
+        }
+        if outside != 0 { throw .corrupt("\(name): column \(schema.columns[column].name): a code outside its dictionary of \(limit) strings") }
+        return selected
+    }
+
     /// An array of `count` elements of a trivial type whose contents the caller overwrites.
     private static func uninitialized<T: BitwiseCopyable>(_: T.Type, _ count: Int) -> ContiguousArray<T> {
         unsafe ContiguousArray(unsafeUninitializedCapacity: count) { _, initialized in

@@ -103,6 +103,14 @@ final class SegmentBlock: ColumnBlock {
         return lower <= upper ? (lower, upper) : nil
     }
 
+    /// Through the segment's own dictionary: a string it lacks matches no row, else one pass over
+    /// the column's codes (no remap into the table's dictionary, no mask).
+    func rows(whereString index: Int, equals text: String) throws(CortexError) -> ContiguousArray<Int32>? {
+        guard let local = sealed.segment.dictionary(column: index) else { return nil }
+        guard let code = local.existingCode(for: text) else { return [] }
+        return try sealed.segment.rows(ofColumn: index, in: rows, withCode: code)
+    }
+
     func column(_ index: Int) throws(CortexError) -> ColumnVector {
         if let cached = cache[index] { return cached }
         let vector = try sealed.decode(column: index, rows: rows)

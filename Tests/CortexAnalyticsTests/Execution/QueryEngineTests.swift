@@ -153,6 +153,22 @@ final class ExecutionFixture {
         #expect(try fixture.query(filtered) == expectedFiltered, "seed \(seed)")
     }
 
+    @Test(arguments: [false, true]) func textEqualityFiltersMatchTheReference(sealed: Bool) throws {
+        // Sealed blocks answer `s = 'text'` from the segment's codes; hot rows evaluate it.
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        func expected(_ keep: ([String]) -> Bool) -> [[Value]] {
+            let rows = fixture.rows.filter(keep)
+            return [[.int(Int64(rows.count)), rows.isEmpty ? .null : .int(rows.compactMap { int($0[2]) }.reduce(0, +))]]
+        }
+        #expect(try fixture.query("SELECT count(*), sum(a) FROM t WHERE s = 'y'") == expected { $0[4] == "y" }, "seed \(seed)")
+        #expect(try fixture.query("SELECT count(*), sum(a) FROM t WHERE 'ü' = s AND a > 0") == expected { $0[4] == "ü" && (int($0[2]) ?? 0) > 0 }, "seed \(seed)")
+        #expect(try fixture.query("SELECT count(*), sum(a) FROM t WHERE a < 0 AND s = 'x' AND tenant_id = 2") == expected {
+            (int($0[2]) ?? 0) < 0 && $0[4] == "x" && $0[0] == "2"
+        }, "seed \(seed)")
+        #expect(try fixture.query("SELECT count(*), sum(a) FROM t WHERE s = 'absent'") == [[.int(0), .null]])
+    }
+
     @Test func aSumOutsideSixtyFourBitsIsAnErrorInLongRunsToo() throws {
         let folder = TemporaryDirectory("analytics-overflow")
         var options = AnalyticsTableOptions()
