@@ -131,12 +131,15 @@ struct Aggregator {
             // In bounds: row and row - 1 lie in 1..<count.
             for row in 1..<sample where unsafe groups[row] != groups[row - 1] { changes += 1 }
             guard changes * 8 < sample else { return nil }
-            for row in sample..<groups.count where unsafe groups[row] != groups[row - 1] { changes += 1 }
-            guard changes * 8 < groups.count else { return nil }
+            // One pass that gives up once the runs are too many to average 8 rows.
+            let limit = groups.count / 8
             var starts = ContiguousArray<Int32>()
-            starts.reserveCapacity(changes + 1)
+            starts.reserveCapacity(limit + 1)
             starts.append(0)
-            for row in 1..<groups.count where unsafe groups[row] != groups[row - 1] { starts.append(Int32(row)) }
+            for row in 1..<groups.count where unsafe groups[row] != groups[row - 1] {
+                guard starts.count <= limit else { return nil }
+                starts.append(Int32(row))
+            }
             return starts
         }
     }

@@ -3,26 +3,27 @@ extension ColumnVector {
     /// The result has no validity when every gathered row is non-null, so later loops take
     /// their no-null paths (a filter often keeps exactly the rows where a column is set).
     public func gathering(_ rows: ContiguousArray<Int32>) -> ColumnVector {
-        let validity = self.validity.flatMap { Self.gatherValidity($0, rows) }
-        switch values {
-        case .int64(let values): return ColumnVector(.int64(Self.gather(values, rows)), validity: validity)
-        case .float64(let values): return ColumnVector(.float64(Self.gather(values, rows)), validity: validity)
-        case .string(let codes, let dictionary): return ColumnVector(.string(Self.gather(codes, rows), dictionary), validity: validity)
-        }
-    }
-
-    private static func gather<T>(_ values: ContiguousArray<T>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<T> {
-        // Bounds checked once for all rows (a loop the compiler vectorises), then copied unchecked.
+        // Bounds checked once for all rows (a loop the compiler vectorises); the copies are unchecked.
         var lowest = Int32.max, highest = Int32.min
         for row in rows {
             lowest = min(lowest, row)
             highest = max(highest, row)
         }
-        precondition(rows.isEmpty || (lowest >= 0 && Int(highest) < values.count), "gather index outside \(values.count) rows")
-        return unsafe ContiguousArray(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+        precondition(rows.isEmpty || (lowest >= 0 && Int(highest) < count), "gather index outside \(count) rows")
+        let validity = self.validity.flatMap { unsafe Self.gatherValidity($0, rows) }
+        switch values {
+        case .int64(let values): return ColumnVector(.int64(unsafe Self.gather(values, rows)), validity: validity)
+        case .float64(let values): return ColumnVector(.float64(unsafe Self.gather(values, rows)), validity: validity)
+        case .string(let codes, let dictionary): return ColumnVector(.string(unsafe Self.gather(codes, rows), dictionary), validity: validity)
+        }
+    }
+
+    /// `values` at `rows`; the caller has checked every row index.
+    @unsafe private static func gather<T>(_ values: ContiguousArray<T>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<T> {
+        unsafe ContiguousArray(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
             unsafe values.withUnsafeBufferPointer { source in
                 unsafe rows.withUnsafeBufferPointer { rows in
-                    // In bounds: every row index was checked above; index < rows.count == capacity.
+                    // In bounds: the caller checked every row index; index < rows.count == capacity.
                     for index in 0..<rows.count {
                         unsafe (buffer.baseAddress! + index).initialize(to: source[Int(rows[index])])
                     }
@@ -32,24 +33,24 @@ extension ColumnVector {
         }
     }
 
-    /// The flags at `rows`, or nil when all of them are set (one pass).
-    private static func gatherValidity(_ flags: ContiguousArray<Bool>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<Bool>? {
-        var allSet = true
+    /// The flags at `rows`, or nil when all of them are set (one pass); the caller has checked
+    /// every row index.
+    @unsafe private static func gatherValidity(_ flags: ContiguousArray<Bool>, _ rows: ContiguousArray<Int32>) -> ContiguousArray<Bool>? {
+        var unset: UInt8 = 0
         let gathered = unsafe flags.withUnsafeBufferPointer { source in
             unsafe rows.withUnsafeBufferPointer { rows in
                 unsafe ContiguousArray<Bool>(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+                    // In bounds: as for `gather`.
                     for index in 0..<rows.count {
-                        let row = Int(unsafe rows[index])
-                        precondition(row >= 0 && row < source.count, "gather index \(row) outside \(source.count) rows")
-                        let flag = unsafe source[row]
+                        let flag = unsafe source[Int(rows[index])]
                         unsafe (buffer.baseAddress! + index).initialize(to: flag)
-                        allSet = allSet && flag
+                        unset |= flag ? 0 : 1
                     }
                     initialized = rows.count
                 }
             }
         }
-        return allSet ? nil : gathered
+        return unset == 0 ? nil : gathered
     }
 
     /// The rows in `range`.
