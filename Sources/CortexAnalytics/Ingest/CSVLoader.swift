@@ -44,7 +44,9 @@ public enum CSVLoader {
         let handoff = BatchHandoff()
         let parsing = DispatchGroup()
         let shared = unsafe UnsafeSendable(bytes)
-        DispatchQueue.global().async(group: parsing) {
+        // A queue of its own (backed by an overcommitting thread), not the global queue: the
+        // caller may itself be on a global or cooperative thread, and it blocks until parsing is done.
+        DispatchQueue(label: "cortex.csv.parse").async(group: parsing) {
             let parsers = (0..<max(threadCount, 1)).map { _ in CSVParser(schema: schema, mapping: mapping, dictionaries: dictionaries) }
             unsafe produce(
                 bytes: shared.value, pieces: pieces, parsers: parsers, columnCount: schema.columns.count, batchRowCount: batchRowCount,
