@@ -57,9 +57,13 @@ struct HotScanUnit: ScanUnit {
 
     func forEachBlock(_ request: ScanRequest, _ body: (any ColumnBlock) throws(CortexError) -> Void) throws(CortexError) {
         let timeRange = request.ranges.first { $0.column == timeColumn }
+        // A top-level `tenant_id = n` in WHERE narrows hot rows the way scoping does (segments use
+        // their tenant directories for it): only that tenant's rows are handed on to the filter.
+        let tenantBound = request.ranges.first { $0.column == tenantColumn && $0.lower == $0.upper }?.lower
+        if let scoped = request.tenant, let tenantBound, scoped != tenantBound { return }
         for chunk in chunks {
             if let timeRange, chunk.maxTime < timeRange.lower || chunk.minTime > timeRange.upper { continue }
-            if let tenant = request.tenant {
+            if let tenant = request.tenant ?? tenantBound {
                 guard case .int64(let tenants) = chunk.columns[tenantColumn].values else { preconditionFailure("tenant column kind") }
                 let rows = ContiguousArray(tenants.indices.filter { tenants[$0] == tenant }.map(Int32.init))
                 if rows.isEmpty { continue }
