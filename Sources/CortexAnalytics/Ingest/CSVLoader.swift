@@ -85,23 +85,20 @@ public enum CSVLoader {
         var index = 0
         while index < pieces.count {
             let round = Array(pieces[index..<min(index + parsers.count, pieces.count)])
-            var results = [Result<CSVParser.Piece, CortexError>?](repeating: nil, count: round.count)
-            unsafe results.withUnsafeMutableBufferPointer { slots in
-                unsafe parsers.withUnsafeMutableBufferPointer { parsers in
-                    let slots = unsafe UnsafeSendable(slots), parsers = unsafe UnsafeSendable(parsers), shared = unsafe UnsafeSendable(bytes)
-                    DispatchQueue.concurrentPerform(iterations: round.count) { piece in
-                        let range = round[piece]
-                        // In bounds: each iteration uses only its own slot and parser (round.count <= parsers.count).
-                        unsafe slots.value[piece] = Result { () throws(CortexError) in
-                            try unsafe parsers.value[piece].parse(UnsafeRawBufferPointer(rebasing: shared.value[range]))
-                        }
+            let results = ConcurrentSlots<Result<CSVParser.Piece, CortexError>>(count: round.count)
+            unsafe parsers.withUnsafeMutableBufferPointer { parsers in
+                let parsers = unsafe UnsafeSendable(parsers), shared = unsafe UnsafeSendable(bytes)
+                DispatchQueue.concurrentPerform(iterations: round.count) { piece in
+                    let range = round[piece]
+                    // In bounds: each iteration uses only its own parser (round.count <= parsers.count).
+                    results[piece] = Result { () throws(CortexError) in
+                        try unsafe parsers.value[piece].parse(UnsafeRawBufferPointer(rebasing: shared.value[range]))
                     }
                 }
             }
             index += round.count
-            for result in results {
-                guard let result else { preconditionFailure("a piece was not parsed") }
-                switch result {
+            for piece in 0..<round.count {
+                switch results.take(piece) {
                 case .failure(let error):
                     handoff.put(.failed(.invalidInput("\(path): line \(line) or later: \(error.message)")))
                     return

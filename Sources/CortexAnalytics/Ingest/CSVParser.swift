@@ -149,7 +149,6 @@ struct CSVParser {
                     ok = unsafe scratch.withUnsafeBytes { raw in unsafe store(raw, field: field, column: column, row: row, columns: columns) }
                 } else if stop == start && !quoted {
                     unsafe columns[column].setNull(row: row)
-                    if kinds[field] == .string, dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
                     ok = true
                 } else {
                     ok = unsafe store(UnsafeRawBufferPointer(rebasing: bytes[start..<stop]), field: field, column: column, row: row, columns: columns)
@@ -175,8 +174,11 @@ struct CSVParser {
             guard field == fieldCount else { return failed(row, "\(field) fields; the header has \(fieldCount)") }
             row += 1
         }
-        for column in absent {
-            if schema.columns[column].type == .string, dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
+        // A NULL string is code 0, so a dictionary that is still empty gets "" as its code 0 (once
+        // per piece for columns with a NULL, not once per NULL: the dictionary takes a lock).
+        for column in schema.columns.indices where schema.columns[column].type == .string {
+            let hasNull = unsafe absent.contains(column) || columns[column].validity != nil
+            if hasNull, dictionaries[column]!.count == 0 { _ = dictionaries[column]!.code(for: "") }
         }
         return Piece(columns: output.finish(rowCount: row, absent: absent, dictionaries: dictionaries), rowCount: row, failure: nil)
     }
@@ -322,7 +324,13 @@ struct CSVParser {
         let width: Int
 
         init(capacity: Int, width: Int) {
-            unsafe values = .allocate(byteCount: max(capacity, 1) * width, alignment: 8)
+            precondition(width == 4 || width == 8, "column width \(width)")
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 1) * width, alignment: 8)
+            // Bound once to the type the parser writes: Int64 words or Int32 codes.
+            if width == 8 { _ = unsafe raw.bindMemory(to: Int64.self, capacity: max(capacity, 1)) } else {
+                _ = unsafe raw.bindMemory(to: Int32.self, capacity: max(capacity, 1))
+            }
+            unsafe values = raw
             unsafe validity = nil
             self.capacity = capacity
             self.width = width
@@ -338,9 +346,9 @@ struct CSVParser {
                 unsafe bytes.initialize(repeating: 1, count: capacity)
                 unsafe validity = bytes
             }
-            unsafe validity![row] = 0
             // In bounds: the caller's row is below the capacity it prepared.
-            unsafe (values + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+            unsafe validity![row] = 0
+            if width == 8 { unsafe words[row] = 0 } else { unsafe codes[row] = 0 }
         }
 
         func release() {

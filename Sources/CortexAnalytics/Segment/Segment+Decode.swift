@@ -19,26 +19,19 @@ extension Segment {
         throws(CortexError) -> ColumnVector
     {
         precondition(column >= 0 && column < schema.columns.count, "column \(column) of \(schema.columns.count)")
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) outside 0..<\(rowCount)")
-        let chunk = try chunk(column)
-        let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
-        // Decoding writes every row's value and (when present) flag, so no buffer is zeroed first.
-        var validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
         if schema.columns[column].type == .float64 {
             // Decoded in place: the words are the doubles' bit patterns.
+            var validity: ContiguousArray<Bool>?
             var values = Self.uninitialized(Double.self, rows.count)
             try unsafe values.withUnsafeMutableBufferPointer { buffer in
                 unsafe buffer.withMemoryRebound(to: Int64.self) { words in
-                    unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: words, validity: &validity)
+                    unsafe decodeWords(column: column, rows: rows, into: words, validity: &validity)
                 }
             }.get()
             return ColumnVector(.float64(values), validity: Self.nilIfAllValid(validity))
         }
-        var words = Self.uninitialized(Int64.self, rows.count)
-        try unsafe words.withUnsafeMutableBufferPointer { buffer in
-            unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
-        }.get()
-        validity = Self.nilIfAllValid(validity)
+        let (words, decodedValidity) = try decodedWords(column: column, rows: rows)
+        let validity = Self.nilIfAllValid(decodedValidity)
         switch schema.columns[column].type {
         case .float64:
             preconditionFailure("decoded above")
@@ -57,14 +50,7 @@ extension Segment {
     /// in ``decode(column:rows:)``.
     func rows(ofColumn column: Int, in rows: Range<Int>, withCode code: Int32) throws(CortexError) -> ContiguousArray<Int32> {
         precondition(schema.columns[column].type == .string, "rows(withCode:) of a \(schema.columns[column].type) column")
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) outside 0..<\(rowCount)")
-        let chunk = try chunk(column)
-        let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
-        var validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
-        var words = Self.uninitialized(Int64.self, rows.count)
-        try unsafe words.withUnsafeMutableBufferPointer { buffer in
-            unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: buffer, validity: &validity)
-        }.get()
+        let (words, validity) = try decodedWords(column: column, rows: rows)
         let limit = UInt64(dictionary(column: column)?.count ?? 0), target = Int64(code)
         var outside: UInt64 = 0
         let selected = unsafe words.withUnsafeBufferPointer { words in
@@ -96,6 +82,17 @@ extension Segment {
         return selected
     }
 
+    /// The raw words of `rows` of `column` and their validity flags (nil when no block of the range
+    /// has a null; otherwise possibly all set).
+    private func decodedWords(column: Int, rows: Range<Int>) throws(CortexError) -> (ContiguousArray<Int64>, ContiguousArray<Bool>?) {
+        var validity: ContiguousArray<Bool>?
+        var words = Self.uninitialized(Int64.self, rows.count)
+        try unsafe words.withUnsafeMutableBufferPointer { buffer in
+            unsafe decodeWords(column: column, rows: rows, into: buffer, validity: &validity)
+        }.get()
+        return (words, validity)
+    }
+
     /// An array of `count` elements of a trivial type whose contents the caller overwrites.
     private static func uninitialized<T: BitwiseCopyable>(_: T.Type, _ count: Int) -> ContiguousArray<T> {
         unsafe ContiguousArray(unsafeUninitializedCapacity: count) { _, initialized in
@@ -110,7 +107,6 @@ extension Segment {
     private func codesChecked(
         _ words: ContiguousArray<Int64>, validity: ContiguousArray<Bool>?, entryCount: Int, column: Int, remap: ContiguousArray<Int32>?
     ) throws(CortexError) -> ContiguousArray<Int32> {
-        var outside = false
         let limit = UInt64(entryCount)
         precondition(remap.map { $0.count >= entryCount } ?? true, "remap shorter than the dictionary")
         let valid = validity ?? ContiguousArray(repeating: true, count: words.count)
@@ -151,8 +147,7 @@ extension Segment {
                 }
             }
         }
-        outside = bad
-        guard !outside else {
+        guard !bad else {
             throw .corrupt("\(name): column \(schema.columns[column].name): code outside the \(entryCount)-entry dictionary")
         }
         return codes
@@ -173,10 +168,21 @@ extension Segment {
     /// Decodes the blocks overlapping `rows` into `out` (rows.count words) and, when present,
     /// `validity` (rows.count flags, preset to true). Whole blocks decode in place; the partial
     /// first and last block decode into scratch and are copied.
+    /// Decodes `rows` of `column` into `out` (one word per row); `validity` becomes the rows' flags
+    /// when a block of the range holds a null, else nil. Decoding writes every row's value and
+    /// flag, so no buffer is zeroed first.
     private func decodeWords(
-        column: Int, chunk: AlignedBytes, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Int64>,
-        validity: inout ContiguousArray<Bool>?
+        column: Int, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Int64>, validity: inout ContiguousArray<Bool>?
     ) -> Result<Void, CortexError> {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) outside 0..<\(rowCount)")
+        let chunk: AlignedBytes
+        do {
+            chunk = try self.chunk(column)
+        } catch {
+            return .failure(error)
+        }
+        let hasNulls = blockRange(of: rows).contains { footer.chunks[column].blockZoneMaps[$0].nullCount > 0 }
+        validity = hasNulls ? Self.uninitialized(Bool.self, rows.count) : nil
         guard validity != nil else { return unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: out, flags: nil) }
         return unsafe validity!.withUnsafeMutableBufferPointer { flags in
             unsafe decodeWords(column: column, chunk: chunk, rows: rows, into: out, flags: flags.baseAddress)

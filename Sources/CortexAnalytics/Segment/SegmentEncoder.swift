@@ -69,16 +69,12 @@ public enum SegmentEncoder {
     private static func encodeChunk(_ column: ColumnVector, type: ColumnType, zstdLevel: Int32) throws(CortexError) -> EncodedChunk {
         let prepared = ColumnPreparer.prepare(column, type: type)
         var chunk = ChunkWriter.write(prepared.values, validity: column.validity, isFloat: type == .float64)
-        let raw = chunk.bytes
-        if let compressed = try Zstd.compressIfWorthIt(raw, level: zstdLevel) {
-            chunk.descriptor.compression = .zstd
-            chunk.descriptor.storedByteCount = compressed.count
-            chunk.descriptor.checksum = CRC32C.checksum(compressed)
-            return EncodedChunk(descriptor: chunk.descriptor, bytes: compressed, dictionary: prepared.dictionary)
-        }
-        chunk.descriptor.storedByteCount = raw.count
-        chunk.descriptor.checksum = CRC32C.checksum(raw)
-        return EncodedChunk(descriptor: chunk.descriptor, bytes: raw, dictionary: prepared.dictionary)
+        let compressed = try Zstd.compressIfWorthIt(chunk.bytes, level: zstdLevel)
+        if compressed != nil { chunk.descriptor.compression = .zstd }
+        let stored = compressed ?? chunk.bytes
+        chunk.descriptor.storedByteCount = stored.count
+        chunk.descriptor.checksum = CRC32C.checksum(stored)
+        return EncodedChunk(descriptor: chunk.descriptor, bytes: stored, dictionary: prepared.dictionary)
     }
 
     /// The common row count, after checking the columns against the schema.
