@@ -36,6 +36,7 @@ struct CortexServerCommand: AsyncParsableCommand {
     var printConfig = false
 
     func run() async throws {
+        AllocatorTuning.apply()
         var flags: [String: String] = [:]
         flags["storage.data_directory"] = data
         flags["server.host"] = host

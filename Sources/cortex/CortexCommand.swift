@@ -1,4 +1,5 @@
 import ArgumentParser
+import CortexCore
 import CortexServer
 import Logging
 
@@ -13,6 +14,7 @@ struct CortexCommand: AsyncParsableCommand {
     /// Storage logs only what a user must see (warnings and worse) on standard error.
     static func main() async {
         LoggingSystem.bootstrap { label in CortexLogHandler(label: label, level: .warning, json: false) }
+        AllocatorTuning.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

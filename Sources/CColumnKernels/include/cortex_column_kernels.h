@@ -67,6 +67,15 @@ size_t cc_expand_runs(const int64_t *values, const int64_t *lengths, size_t run_
 /* How many of the `count` bytes at `bytes` equal `byte` (the CSV loader's row bound). */
 size_t cc_count_byte(const uint8_t *bytes, size_t count, uint8_t byte);
 
+/* ---- Allocator ---- */
+
+/* glibc malloc: blocks below `mmap_threshold` bytes come from the heap instead of a fresh mmap
+ * each time, and up to `trim_threshold` free bytes at a heap's top stay mapped. Scans allocate and
+ * free column vectors of a few hundred KiB per batch; with glibc's defaults many of them were
+ * mapped, zero-filled by page faults and unmapped again on every query. Returns 1 when both
+ * settings took. Call once, early (not thread-safe against concurrent allocation setup). */
+int cc_tune_allocator(size_t mmap_threshold, size_t trim_threshold);
+
 #ifdef __cplusplus
 }
 #endif

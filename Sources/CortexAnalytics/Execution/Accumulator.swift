@@ -85,14 +85,22 @@ struct Accumulator {
             switch vector.values {
             case .float64(let values):
                 precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
-                let valid = vector.validity ?? ContiguousArray(repeating: true, count: values.count)
                 unsafe counts.withUnsafeMutableBufferPointer { counts in
                     unsafe doubleSums.withUnsafeMutableBufferPointer { sums in
                         unsafe values.withUnsafeBufferPointer { values in
                             unsafe groups.withUnsafeBufferPointer { groups in
-                                unsafe valid.withUnsafeBufferPointer { valid in
+                                guard let validity = vector.validity else {
                                     // In bounds: group indexes are below the group count both state arrays
-                                    // were grown to; values, groups and valid hold one element per row.
+                                    // were grown to; values and groups hold one element per row.
+                                    for row in 0..<values.count {
+                                        let group = Int(unsafe groups[row])
+                                        unsafe sums[group] += values[row]
+                                        unsafe counts[group] += 1
+                                    }
+                                    return
+                                }
+                                unsafe validity.withUnsafeBufferPointer { valid in
+                                    // In bounds: as above; a vector's validity holds one flag per row.
                                     for row in 0..<values.count where unsafe valid[row] {
                                         let group = Int(unsafe groups[row])
                                         unsafe sums[group] += values[row]
@@ -106,12 +114,22 @@ struct Accumulator {
             case .int64(let values):
                 precondition(values.count == groups.count, "\(values.count) values for \(groups.count) rows")
                 var overflow = false
-                let valid = vector.validity ?? ContiguousArray(repeating: true, count: values.count)
                 unsafe counts.withUnsafeMutableBufferPointer { counts in
                     unsafe intSums.withUnsafeMutableBufferPointer { sums in
                         unsafe values.withUnsafeBufferPointer { values in
                             unsafe groups.withUnsafeBufferPointer { groups in
-                                unsafe valid.withUnsafeBufferPointer { valid in
+                                guard let validity = vector.validity else {
+                                    // In bounds: as for doubles.
+                                    for row in 0..<values.count {
+                                        let group = Int(unsafe groups[row])
+                                        let (sum, flag) = unsafe sums[group].addingReportingOverflow(values[row])
+                                        unsafe sums[group] = sum
+                                        overflow = overflow || flag
+                                        unsafe counts[group] += 1
+                                    }
+                                    return
+                                }
+                                unsafe validity.withUnsafeBufferPointer { valid in
                                     // In bounds: as for doubles.
                                     for row in 0..<values.count where unsafe valid[row] {
                                         let group = Int(unsafe groups[row])

@@ -24,6 +24,9 @@ extension Evaluator {
         if case .int64(let x) = a.values, case .constant(let value, _) = rightExpression, let scalar = Self.integerScalar(value) {
             return ColumnVector(.int64(Self.compare(x, op, scalar)), validity: a.validity)
         }
+        if case .float64(let x) = a.values, case .constant(let value, _) = rightExpression, let scalar = Self.doubleScalar(value) {
+            return ColumnVector(.int64(Self.compare(x, op, scalar)), validity: a.validity)
+        }
         let b = try evaluate(rightExpression, input)
         let count = a.count
         let validity = Self.mergeValidity(a, b)
@@ -90,11 +93,10 @@ extension Evaluator {
     }
 
     /// `x[i] op scalar` as 0/1, in tight loops per operator.
-    static func compare(_ x: ContiguousArray<Int64>, _ op: BinaryOperator, _ scalar: Int64) -> ContiguousArray<Int64> {
-        var output = ContiguousArray<Int64>(repeating: 0, count: x.count)
-        unsafe output.withUnsafeMutableBufferPointer { out in
+    static func compare<T: Comparable & BitwiseCopyable>(_ x: ContiguousArray<T>, _ op: BinaryOperator, _ scalar: T) -> ContiguousArray<Int64> {
+        unsafe ContiguousArray<Int64>(unsafeUninitializedCapacity: x.count) { out, initialized in
             unsafe x.withUnsafeBufferPointer { input in
-                // In bounds: both buffers hold x.count elements.
+                // In bounds: out has capacity x.count, every row below it is written once.
                 switch op {
                 case .equal: for row in 0..<input.count { unsafe out[row] = input[row] == scalar ? 1 : 0 }
                 case .notEqual: for row in 0..<input.count { unsafe out[row] = input[row] != scalar ? 1 : 0 }
@@ -105,8 +107,8 @@ extension Evaluator {
                 default: preconditionFailure("not a comparison")
                 }
             }
+            initialized = x.count
         }
-        return output
     }
 
     // MARK: CASE, IN, LIKE
@@ -176,11 +178,15 @@ extension Evaluator {
     static func choose<T: BitwiseCopyable>(_ flags: ContiguousArray<Int64>, _ validity: ContiguousArray<Bool>?, _ whenTrue: T, _ otherwise: T)
         -> ContiguousArray<T>
     {
-        let valid = validity ?? ContiguousArray(repeating: true, count: flags.count)
-        precondition(valid.count == flags.count, "validity of \(valid.count) rows for \(flags.count)")
+        precondition((validity?.count ?? flags.count) == flags.count, "validity of \(validity?.count ?? 0) rows for \(flags.count)")
         return unsafe ContiguousArray(unsafeUninitializedCapacity: flags.count) { out, initialized in
             unsafe flags.withUnsafeBufferPointer { flags in
-                unsafe valid.withUnsafeBufferPointer { valid in
+                guard let validity else {
+                    // In bounds: out and flags hold flags.count elements.
+                    for row in 0..<flags.count { unsafe out[row] = flags[row] != 0 ? whenTrue : otherwise }
+                    return
+                }
+                unsafe validity.withUnsafeBufferPointer { valid in
                     // In bounds: all three buffers hold flags.count elements.
                     for row in 0..<flags.count { unsafe out[row] = unsafe flags[row] != 0 && valid[row] ? whenTrue : otherwise }
                 }

@@ -169,6 +169,42 @@ final class ExecutionFixture {
         #expect(try fixture.query("SELECT count(*), sum(a) FROM t WHERE s = 'absent'") == [[.int(0), .null]])
     }
 
+    @Test(arguments: [false, true]) func floatComparisonsAndCountingCasesMatchTheReference(sealed: Bool) throws {
+        // A float column against a constant compares in one pass; CASE over it chooses per row, a
+        // NULL condition taking the ELSE branch.
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        var random = SeededGenerator(seed: seed ^ 0x5EED)
+        for _ in 0..<3 {
+            let low = Double(Int.random(in: -1000...1000, using: &random)) / 8, high = Int64.random(in: -120...120, using: &random)
+            var groups: [String: (rows: Int64, aboveLow: Int64, belowHigh: Double, sum: Double, count: Int)] = [:]
+            for row in fixture.rows where double(row[3]).map({ $0 != 0 }) ?? true {
+                var entry = groups[row[4]] ?? (0, 0, 0, 0, 0)
+                entry.rows += 1
+                if let b = double(row[3]) {
+                    if b >= low { entry.aboveLow += 1 }
+                    if b < Double(high) { entry.belowHigh += 1 }
+                    entry.sum += b
+                    entry.count += 1
+                }
+                groups[row[4]] = entry
+            }
+            let expected = groups.keys.sorted { ($0 == "NULL" ? 1 : 0, $0) < ($1 == "NULL" ? 1 : 0, $1) }.map { key -> [Value] in
+                let entry = groups[key]!
+                return [
+                    key == "NULL" ? .null : .string(key), .int(entry.rows), .int(entry.aboveLow), .double(entry.belowHigh / Double(entry.rows)),
+                    entry.count == 0 ? .null : .double(entry.sum / Double(entry.count)),
+                ]
+            }
+            let got = try fixture.query(
+                """
+                SELECT s, count(*), sum(CASE WHEN b >= $low THEN 1 ELSE 0 END), avg(CASE WHEN b < $high THEN 1.0 ELSE 0.0 END), avg(b)
+                FROM t WHERE NOT b = 0 OR b IS NULL GROUP BY s ORDER BY s
+                """, ["low": .double(low), "high": .int(high)])
+            #expect(got == expected, "seed \(seed) low \(low) high \(high)")
+        }
+    }
+
     @Test func aSumOutsideSixtyFourBitsIsAnErrorInLongRunsToo() throws {
         let folder = TemporaryDirectory("analytics-overflow")
         var options = AnalyticsTableOptions()
