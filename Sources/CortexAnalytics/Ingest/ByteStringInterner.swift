@@ -14,11 +14,70 @@ struct ByteStringInterner {
     private var entryStarts: [Int] = [0]
     private var entryCodes: [Int32] = []
     private let dictionary: StringDictionary
+    /// Strings of at most 16 bytes, keyed by their bytes as two words (zero past the end) and their
+    /// length: found with one multiply-mix and two compares, no byte loop or memcmp.
+    private var shortSlots: [ShortSlot]
+    private var shortCount = 0
+
+    struct ShortSlot {
+        var low: UInt64
+        var high: UInt64
+        var length: Int32
+        var code: Int32
+        static let empty = ShortSlot(low: 0, high: 0, length: -1, code: 0)
+    }
 
     init(dictionary: StringDictionary) {
         self.dictionary = dictionary
         slots = [Int32](repeating: -1, count: 1024)
         hashes = [UInt64](repeating: 0, count: 1024)
+        shortSlots = [ShortSlot](repeating: .empty, count: 256)
+    }
+
+    @inline(__always)
+    private static func shortHash(_ low: UInt64, _ high: UInt64, _ length: Int) -> UInt64 {
+        var x = (low ^ (high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(length)) &* 0xD6E8_FEB8_6659_FD93
+        x ^= x >> 29
+        return x
+    }
+
+    /// ``code(for:)``, reading `bytes` as two words when it has at most 16 bytes and 16 bytes
+    /// are readable from its start (`readable`, at least `bytes.count`).
+    @inline(__always)
+    mutating func code(for bytes: UnsafeRawBufferPointer, readable: Int) -> Int32 {
+        let length = bytes.count
+        guard length <= 16, readable >= 16 else { return unsafe code(for: bytes) }
+        // In bounds: 16 bytes are readable from the start; the bytes past `length` are masked off.
+        let base = bytes.baseAddress!
+        var low = UInt64(littleEndian: unsafe base.loadUnaligned(as: UInt64.self))
+        var high = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if length < 8 {
+            low &= (1 << UInt64(length * 8)) &- 1
+            high = 0
+        } else if length < 16 {
+            high &= (1 << UInt64((length - 8) * 8)) &- 1
+        }
+        let mask = shortSlots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.shortHash(low, high, length)) & mask
+        while true {
+            let entry = shortSlots[slot]
+            if entry.length < 0 { break }
+            if entry.low == low, entry.high == high, entry.length == length { return entry.code }
+            slot = (slot + 1) & mask
+        }
+        let code = unsafe code(for: bytes)
+        shortSlots[slot] = ShortSlot(low: low, high: high, length: Int32(length), code: code)
+        shortCount += 1
+        if shortCount * 2 > shortSlots.count {
+            let old = shortSlots
+            shortSlots = [ShortSlot](repeating: .empty, count: old.count * 2)
+            for entry in old where entry.length >= 0 {
+                var target = Int(truncatingIfNeeded: Self.shortHash(entry.low, entry.high, Int(entry.length))) & (shortSlots.count - 1)
+                while shortSlots[target].length >= 0 { target = (target + 1) & (shortSlots.count - 1) }
+                shortSlots[target] = entry
+            }
+        }
+        return code
     }
 
     private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

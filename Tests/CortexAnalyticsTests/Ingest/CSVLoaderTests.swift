@@ -143,4 +143,53 @@ import Testing
         try expectError("tenant_id,ts,name\n1,2,\"open\n", "\(path): line 2: unterminated quoted field in column name")
         try expectError("tenant_id,ts,n\n1,2,99999999999999999999\n", "\(path): line 2: column n: '99999999999999999999' is not a valid int64")
     }
+
+    @Test func textsOfEveryShortLengthKeepTheirIdentity() throws {
+        // Texts up to 16 bytes are looked up as two words: prefixes of each other, trailing NUL
+        // bytes and lengths 8 and 16 must stay distinct, and quoted or not, the same text one code.
+        var generator = SeededGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        var texts = ["a", "a\u{0}", "a\u{0}\u{0}", "abcdefgh", "abcdefgh\u{0}", "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmno"]
+        for _ in 0..<300 {
+            texts.append(String((0..<Int.random(in: 1...20, using: &generator)).map { _ in "ab".randomElement(using: &generator)! }))
+        }
+        var text = "tenant_id,ts,name\n"
+        for (row, value) in texts.enumerated() { text += row % 2 == 0 ? "1,\(row),\(value)\n" : "1,\(row),\"\(value)\"\n" }
+        #expect(try load(text).map { $0[2] } == texts, "seed \(generator.seed)")
+    }
+
+    @Test func integersParseAsTheStandardLibraryParsesThem() {
+        // Word-at-a-time paths: short numbers read as one word when 8 bytes are readable (else digit
+        // by digit), 8–18 digits in words, 19 digits starting 0–8 in words, the rest checked.
+        var generator = SeededGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        var texts = [
+            "0", "7", "-0", "+5", "-", "+", "12345678", "123456789", "-99999999", "100000000", "999999999999999999", "-999999999999999999",
+            "1234567890123456789", "8999999999999999999", "9000000000000000000", "9223372036854775807", "9223372036854775808",
+            "-9223372036854775808", "-9223372036854775809", "00000000000000000001", "12a4", "1234567a", "123456789012x", "1:", "/1",
+            "1 2", "١٢", "12345678901234567890123",
+        ]
+        for _ in 0..<2000 {
+            let digits = Int.random(in: 1...20, using: &generator)
+            var text = Int.random(in: 0..<4, using: &generator) == 0 ? "-" : ""
+            for _ in 0..<digits { text += String(Int.random(in: 0...9, using: &generator)) }
+            if Int.random(in: 0..<10, using: &generator) == 0 {
+                // One byte just outside the digits (':' is '9' + 1, '/' is '0' - 1) or far from them.
+                let bad: [Character] = [":", "/", "a", " ", "\u{7F}", "\u{FF}"]
+                var characters = Array(text)
+                characters[Int.random(in: 0..<characters.count, using: &generator)] = bad.randomElement(using: &generator)!
+                text = String(characters)
+            }
+            texts.append(text)
+        }
+        for text in texts {
+            let bytes = Array(text.utf8)
+            // The field alone, then followed by readable bytes that must not be taken for digits.
+            for padding in [0, 1, 8, 16] {
+                let buffer = bytes + [UInt8](repeating: UInt8(ascii: "9"), count: padding)
+                let parsed = buffer.withUnsafeBytes { raw in
+                    CSVParser.parseInt(UnsafeRawBufferPointer(rebasing: raw[0..<bytes.count]), readable: raw.count)
+                }
+                #expect(parsed == Int64(text), "'\(text)' with \(padding) bytes after it, seed \(generator.seed)")
+            }
+        }
+    }
 }
