@@ -38,7 +38,7 @@ struct Accumulator {
             } else {
                 intExtremes.append(contentsOf: repeatElement(0, count: extra))
             }
-        case .countDistinct: distinct.append(contentsOf: repeatElement(DistinctSet(), count: extra))
+        case .countDistinct: distinct.append(contentsOf: (0..<extra).map { _ in DistinctSet() })
         case .quantileDisc, .quantileCont:
             if isDouble { collectedDoubles.append(contentsOf: repeatElement([], count: extra)) } else { collectedInts.append(contentsOf: repeatElement([], count: extra)) }
         case .approxCountDistinct: sketches.append(contentsOf: repeatElement(HyperLogLog(), count: extra))
@@ -47,16 +47,46 @@ struct Accumulator {
         }
     }
 
+    /// count(DISTINCT) over one kind of values; `identity` as ``identity(_:_:)`` maps them.
+    private mutating func updateDistinct<T>(
+        groups: ContiguousArray<Int32>, values: ContiguousArray<T>, validity: ContiguousArray<Bool>?, identity: (T) -> Int64
+    ) {
+        precondition(values.count == groups.count && (validity?.count ?? groups.count) == groups.count, "distinct: lengths differ")
+        unsafe counts.withUnsafeMutableBufferPointer { counts in
+            unsafe groups.withUnsafeBufferPointer { groups in
+                unsafe values.withUnsafeBufferPointer { values in
+                    unsafe distinct.withUnsafeBufferPointer { distinct in
+                        // Sorted data repeats a (group, value) pair in runs (a conversation's events): insert a run once.
+                        var previous: (group: Int32, value: Int64) = (-1, 0)
+                        for row in 0..<groups.count where validity?[row] ?? true {
+                            // In bounds: values and groups hold groups.count elements; every group index is
+                            // below the group count, which `grow` sized counts and distinct to.
+                            let group = unsafe groups[row], value = identity(unsafe values[row])
+                            unsafe counts[Int(group)] += 1
+                            if previous.group == group, previous.value == value { continue }
+                            unsafe distinct[Int(group)].insert(value)
+                            previous = (group, value)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// A hashable identity of a value for DISTINCT and sketches (doubles by normalised bit pattern).
     @inline(__always)
     static func identity(_ vector: ColumnVector, _ row: Int) -> Int64 {
         switch vector.values {
         case .int64(let values): return values[row]
-        case .float64(let values):
-            let value = values[row]
-            return Int64(bitPattern: value == 0 ? 0 : value.isNaN ? Double.nan.bitPattern : value.bitPattern)
+        case .float64(let values): return doubleIdentity(values[row])
         case .string(let codes, _): return Int64(codes[row])
         }
+    }
+
+    /// A double's identity: -0 as 0, every NaN as one NaN.
+    @inline(__always)
+    static func doubleIdentity(_ value: Double) -> Int64 {
+        Int64(bitPattern: value == 0 ? 0 : value.isNaN ? Double.nan.bitPattern : value.bitPattern)
     }
 
     /// Adds rows to their groups (`groups[row]`); `vector` is the evaluated argument.
@@ -150,13 +180,10 @@ struct Accumulator {
             updateExtremes(groups: groups, vector: vector)
         case .countDistinct:
             // Sorted data repeats a (group, value) pair in runs (a conversation's events): insert a run once.
-            var previous: (group: Int32, value: Int64)?
-            for (row, group) in groups.enumerated() where !hasNulls || !vector.isNull(row) {
-                let value = Self.identity(vector, row)
-                counts[Int(group)] += 1
-                if let last = previous, last.group == group, last.value == value { continue }
-                distinct[Int(group)].insert(value)
-                previous = (group, value)
+            switch vector.values {
+            case .int64(let values): updateDistinct(groups: groups, values: values, validity: vector.validity) { $0 }
+            case .string(let codes, _): updateDistinct(groups: groups, values: codes, validity: vector.validity) { Int64($0) }
+            case .float64(let values): updateDistinct(groups: groups, values: values, validity: vector.validity, identity: Self.doubleIdentity)
             }
         case .quantileDisc, .quantileCont:
             switch vector.values {

@@ -5,7 +5,8 @@ import Testing
     @Test func countsEqualSetsIncludingTheEmptyMarkerValue() {
         var rng = SegRNG(seed: 5)
         for size in [0, 1, 10, 1000, 50_000] {
-            var set = DistinctSet(), reference = Set<Int64>()
+            let set = DistinctSet()
+            var reference = Set<Int64>()
             for index in 0..<size {
                 // Few distinct values (many repeats), extremes, and Int64.min (the empty-slot marker).
                 let value: Int64 = index % 97 == 0 ? .min : index % 89 == 0 ? .max : Int64(bitPattern: rng.next() % UInt64(max(1, size / 3)))
@@ -13,7 +14,8 @@ import Testing
                 reference.insert(value)
             }
             #expect(set.count == reference.count, "size \(size)")
-            var other = DistinctSet(), union = reference
+            let other = DistinctSet()
+            var union = reference
             for value in [Int64.min, 0, -1, 123_456_789] {
                 other.insert(value)
                 union.insert(value)

@@ -205,6 +205,28 @@ final class ExecutionFixture {
         }
     }
 
+    @Test(arguments: [false, true]) func distinctCountsMatchTheReference(sealed: Bool) throws {
+        // Per-group sets of integers, doubles and text codes, merged across two threads.
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, rowCount: 20_000, sealed: sealed)
+        var sets: [String: (a: Set<Int64>, b: Set<Double>, s: Set<String>)] = [:]
+        for row in fixture.rows {
+            var entry = sets[row[0]] ?? ([], [], [])
+            if let a = int(row[2]) { entry.a.insert(a) }
+            if let b = double(row[3]) { entry.b.insert(b) }
+            if row[4] != "NULL" { entry.s.insert(row[4]) }
+            sets[row[0]] = entry
+        }
+        let expected = sets.keys.sorted { Int($0)! < Int($1)! }.map { key -> [Value] in
+            [.int(Int64(key)!), .int(Int64(sets[key]!.a.count)), .int(Int64(sets[key]!.b.count)), .int(Int64(sets[key]!.s.count))]
+        }
+        let sql = "SELECT tenant_id, count(DISTINCT a), count(DISTINCT b), count(DISTINCT s) FROM t GROUP BY 1 ORDER BY 1"
+        for threads in [1, 2] {
+            let engine = QueryEngine(catalog: fixture.store, threadCount: threads, parallelRowCountMin: 0)
+            #expect(try engine.execute(sql: sql, scope: .platform, now: 0).rows == expected, "seed \(seed), \(threads) threads")
+        }
+    }
+
     @Test func aSumOutsideSixtyFourBitsIsAnErrorInLongRunsToo() throws {
         let folder = TemporaryDirectory("analytics-overflow")
         var options = AnalyticsTableOptions()
