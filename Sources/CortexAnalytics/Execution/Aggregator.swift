@@ -149,17 +149,32 @@ struct Aggregator {
         var mapping: [Int] = []
         mapping.reserveCapacity(other.table.count)
         let keyCount = other.table.keyCount
-        for group in 0..<other.table.count {
-            let key = Array(other.table.keys[(group * keyCount)..<((group + 1) * keyCount)])
-            var recoded = key
-            for index in 0..<keyCount where other.table.nullMasks[group] & (1 << UInt64(index)) == 0 {
-                if let mine = keyDictionaries[index], let theirs = other.keyDictionaries[index], mine !== theirs {
-                    recoded[index] = Int64(mine.code(for: theirs.string(for: Int32(key[index]))))
-                } else if keyDictionaries[index] == nil {
-                    keyDictionaries[index] = other.keyDictionaries[index]
-                }
+        table.reserve(table.count + other.table.count)
+        let sameDictionaries = (0..<keyCount).allSatisfy { index in
+            guard let mine = keyDictionaries[index], let theirs = other.keyDictionaries[index] else { return true }
+            return mine === theirs
+        }
+        if keyCount == 1 || keyCount == 2, sameDictionaries {
+            // One or two keys coded alike on both sides: straight into the table, no key arrays.
+            for index in 0..<keyCount where keyDictionaries[index] == nil { keyDictionaries[index] = other.keyDictionaries[index] }
+            let keys = other.table.keys, nullMasks = other.table.nullMasks
+            for group in 0..<other.table.count {
+                let first = keys[group * keyCount], second = keyCount == 2 ? keys[group * 2 + 1] : 0
+                mapping.append(table.group(first, second, nullMask: nullMasks[group]))
             }
-            mapping.append(unsafe recoded.withUnsafeBufferPointer { unsafe table.group($0, nullMask: other.table.nullMasks[group]) })
+        } else {
+            for group in 0..<other.table.count {
+                let key = Array(other.table.keys[(group * keyCount)..<((group + 1) * keyCount)])
+                var recoded = key
+                for index in 0..<keyCount where other.table.nullMasks[group] & (1 << UInt64(index)) == 0 {
+                    if let mine = keyDictionaries[index], let theirs = other.keyDictionaries[index], mine !== theirs {
+                        recoded[index] = Int64(mine.code(for: theirs.string(for: Int32(key[index]))))
+                    } else if keyDictionaries[index] == nil {
+                        keyDictionaries[index] = other.keyDictionaries[index]
+                    }
+                }
+                mapping.append(unsafe recoded.withUnsafeBufferPointer { unsafe table.group($0, nullMask: other.table.nullMasks[group]) })
+            }
         }
         for index in accumulators.indices {
             accumulators[index].grow(to: table.count)

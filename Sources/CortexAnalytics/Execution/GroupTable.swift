@@ -146,12 +146,12 @@ struct GroupTable {
         slots[slot] = Int32(entry)
         slotHashes[slot] = hash
         count += 1
-        if count * 2 > slots.count { grow() }
+        if count * 2 > slots.count { grow(to: slots.count * 2) }
         if keyCount <= 2, nullMask == 0 {
             let a = keyCount == 0 ? 0 : keys[entry * keyCount], b = keyCount == 2 ? keys[entry * 2 + 1] : 0
             insertPair(PairSlot(a: a, b: b, group: Int32(entry)))
             pairCount += 1
-            if pairCount * 2 > pairs.count { growPairs() }
+            if pairCount * 2 > pairs.count { growPairs(to: pairs.count * 2) }
         }
         return entry
     }
@@ -163,9 +163,17 @@ struct GroupTable {
         pairs[slot] = pair
     }
 
-    private mutating func growPairs() {
+    /// Room for `groupCount` groups without growing (a merge knows how many may come).
+    mutating func reserve(_ groupCount: Int) {
+        var capacity = slots.count
+        while groupCount * 2 > capacity { capacity *= 2 }
+        if capacity > slots.count { grow(to: capacity) }
+        if keyCount <= 2, capacity > pairs.count { growPairs(to: capacity) }
+    }
+
+    private mutating func growPairs(to capacity: Int) {
         let old = pairs
-        pairs = [PairSlot](repeating: .empty, count: old.count * 2)
+        pairs = [PairSlot](repeating: .empty, count: capacity)
         for pair in old where pair.group >= 0 { insertPair(pair) }
     }
 
@@ -176,8 +184,7 @@ struct GroupTable {
         return true
     }
 
-    private mutating func grow() {
-        let capacity = slots.count * 2
+    private mutating func grow(to capacity: Int) {
         var newSlots = [Int32](repeating: -1, count: capacity)
         var newHashes = [UInt64](repeating: 0, count: capacity)
         for slot in slots.indices where slots[slot] >= 0 {
