@@ -90,7 +90,11 @@ extension Accumulator {
         } else {
             for (group, var values) in takeCollectedInts().enumerated() {
                 guard !values.isEmpty else { validity[group] = false; continue }
-                if discrete {
+                if discrete, let value = Selection.countingSelect(values, [Self.discreteIndex(fraction: fraction, count: values.count)])?[0] {
+                    ints[group] = value
+                } else if !discrete, let value = Self.continuousByCounting(values, fraction) {
+                    doubles[group] = value
+                } else if discrete {
                     ints[group] = Selection.select(&values, Self.discreteIndex(fraction: fraction, count: values.count))
                 } else {
                     var converted = values.map(Double.init)
@@ -112,10 +116,52 @@ extension Accumulator {
         let highValue = unsafe Selection.select(values, high)
         return lowValue + (position - Double(low)) * (highValue - lowValue)
     }
+
+    /// ``continuous(_:_:)`` for integers through ``Selection/countingSelect(_:_:)``; nil when their range is too wide.
+    static func continuousByCounting(_ values: [Int64], _ fraction: Double) -> Double? {
+        let position = fraction * Double(values.count - 1)
+        let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+        guard let found = Selection.countingSelect(values, [low, high]) else { return nil }
+        let lowValue = Double(found[0]), highValue = Double(found[1])
+        return lowValue + (position - Double(low)) * (highValue - lowValue)
+    }
 }
 
 /// Quickselect (Hoare partition, median-of-three pivots): the k-th smallest value in expected linear time.
 enum Selection {
+    /// The values of rank `ranks[i]` (0-based, ascending order) of integers whose range is at most
+    /// a few times their count, by counting each value (one pass, no reordering, so values shared
+    /// by several quantiles are not copied); nil when the range is wider. Quickselect's partition
+    /// branches mispredict on about every other value; counting has no data-dependent branch.
+    static func countingSelect(_ values: [Int64], _ ranks: [Int]) -> [Int64]? {
+        guard let first = values.first else { return nil }
+        var low = first, high = first
+        for value in values {
+            low = min(low, value)
+            high = max(high, value)
+        }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        guard !overflow, span < max(4 * Int64(values.count), 4096), span < Int64(Int32.max) else { return nil }
+        var counts = [Int32](repeating: 0, count: Int(span) + 1)
+        unsafe counts.withUnsafeMutableBufferPointer { counts in
+            // In bounds: low <= value <= high, so value - low lies in 0...span.
+            for value in values { unsafe counts[Int(value &- low)] += 1 }
+        }
+        precondition(ranks.allSatisfy { $0 >= 0 && $0 < values.count }, "rank out of range")
+        let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+        var found = [Int64](repeating: 0, count: ranks.count)
+        var seen = 0, slot = 0
+        for next in order {
+            // The value at rank r is the first whose running count exceeds r.
+            while seen + Int(counts[slot]) <= ranks[next] {
+                seen += Int(counts[slot])
+                slot += 1
+            }
+            found[next] = low &+ Int64(slot)
+        }
+        return found
+    }
+
     static func select<T: Comparable>(_ values: inout [T], _ k: Int) -> T {
         unsafe values.withUnsafeMutableBufferPointer { unsafe select($0, k) }
     }

@@ -368,6 +368,27 @@ final class ExecutionFixture {
         #expect(rows == [[.int(nearestRank(0.5)), .int(nearestRank(0.95)), .int(nearestRank(0.01)), .double(interpolated(0.33)), .double(interpolated(0.5))]])
     }
 
+    @Test(arguments: [1, 2]) func groupedQuantilesOfNarrowAndWideIntegersMatchTheReference(threads: Int) throws {
+        // Narrow integer ranges are counted, wide ones (a · 1,000,003) selected; both must agree.
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, rowCount: 5000, sealed: true)
+        let engine = QueryEngine(catalog: fixture.store, threadCount: threads, parallelRowCountMin: 0)
+        var perTenant: [Int64: [Int64]] = [:]
+        for row in fixture.rows { if let a = int(row[2]) { perTenant[int(row[0])!, default: []].append(a) } }
+        for scale: Int64 in [1, 1_000_003] {
+            let expected = perTenant.keys.sorted().map { tenant -> [Value] in
+                let values = perTenant[tenant]!.map { $0 * scale }.sorted()
+                func nearestRank(_ q: Double) -> Int64 { values[max(Int((q * Double(values.count)).rounded(.up)) - 1, 0)] }
+                let position = 0.9 * Double(values.count - 1)
+                let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+                let interpolated = Double(values[low]) + (position - Double(low)) * Double(values[high] - values[low])
+                return [.int(tenant), .int(nearestRank(0.5)), .int(nearestRank(0.99)), .double(interpolated)]
+            }
+            let sql = "SELECT tenant_id, quantile_disc(a * \(scale), 0.5), quantile_disc(a * \(scale), 0.99), quantile_cont(a * \(scale), 0.9) FROM t GROUP BY 1 ORDER BY 1"
+            #expect(try engine.execute(sql: sql, scope: .platform, now: 0).rows == expected, "seed \(seed), scale \(scale)")
+        }
+    }
+
     @Test func quantileFractionsAreReadAsTheDecimalsWritten() {
         // DuckDB: quantile_disc(x, 0.07) over 0..99 is 6 (the 7th value); 0.07 * 100.0 is 7.000000000000001 in binary.
         #expect(Accumulator.discreteIndex(fraction: 0.07, count: 100) == 6)
