@@ -124,9 +124,9 @@ struct ChunkWriter {
     }
 }
 
-extension Optional where Wrapped == ContiguousArray<Bool> {
+extension Optional {
     /// Calls `body` with the array's buffer, or nil when there is no array.
-    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Bool>?) -> R) -> R {
+    func withUnsafeBufferPointerIfPresent<Element, R>(_ body: (UnsafeBufferPointer<Element>?) -> R) -> R where Wrapped == ContiguousArray<Element> {
         switch self {
         case .some(let array): unsafe array.withUnsafeBufferPointer { unsafe body($0) }
         case .none: body(nil)

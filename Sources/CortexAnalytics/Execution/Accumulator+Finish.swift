@@ -16,9 +16,10 @@ extension Accumulator {
                 : ColumnVector(.int64(ContiguousArray(integerSums())), validity: mask)
         case .avg:
             var output = ContiguousArray<Double>(repeating: 0, count: groupCount)
+            let sums = sums(double: isDouble)
             for group in 0..<groupCount {
                 if counts[group] == 0 { validity[group] = false; continue }
-                output[group] = sums(double: isDouble)[group] / Double(counts[group])
+                output[group] = sums[group] / Double(counts[group])
             }
             return ColumnVector(.float64(output), validity: validity.contains(false) ? validity : nil)
         case .min, .max:

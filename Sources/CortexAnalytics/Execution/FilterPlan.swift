@@ -20,9 +20,22 @@ struct FilterPlan: Sendable {
     let terms: [Term]
 
     init(_ filter: BoundExpression, schema: TableSchema) {
-        terms = Self.conjuncts(of: filter).map {
-            Term(expression: $0, implication: Self.implication(of: $0, schema: schema), stringEquality: Self.stringEquality(of: $0))
+        var terms: [Term] = []
+        for expression in Self.conjuncts(of: filter) {
+            let implication = Self.implication(of: expression, schema: schema)
+            // Range terms on one column (`ts >= a AND ts < b`) become one term: one pass, one range.
+            if let implication, let index = terms.firstIndex(where: { $0.implication?.column == implication.column }),
+                let earlier = terms[index].implication
+            {
+                terms[index] = Term(
+                    expression: .logical(.and, terms[index].expression, expression),
+                    implication: (implication.column, max(earlier.lower, implication.lower), min(earlier.upper, implication.upper)),
+                    stringEquality: nil)
+                continue
+            }
+            terms.append(Term(expression: expression, implication: implication, stringEquality: Self.stringEquality(of: expression)))
         }
+        self.terms = terms
     }
 
     /// The terms of the top-level AND tree of `filter`, left to right.
@@ -112,6 +125,12 @@ struct FilterPlan: Sendable {
             let narrowed: ContiguousArray<Int32>
             if let (column, text) = term.stringEquality, let rows = try block.rows(whereString: column, equals: text) {
                 narrowed = selection.map { Self.intersect($0, rows) } ?? rows
+            } else if let implied = term.implication {
+                // The term is exactly `lower <= column <= upper` (NULL fails): test the values directly.
+                guard implied.lower <= implied.upper else { return nil }
+                let vector = try input.column(implied.column)
+                guard case .int64(let values) = vector.values else { preconditionFailure("range term on a non-integer column") }
+                narrowed = Self.narrow(selection, values: values, validity: vector.validity, lower: implied.lower, upper: implied.upper)
             } else {
                 let mask = try evaluator.evaluate(term.expression, input)
                 narrowed = Self.narrow(selection, rowCount: rowCount, flags: evaluator.ints(mask), validity: mask.validity)
@@ -121,6 +140,44 @@ struct FilterPlan: Sendable {
         }
         guard let selection, selection.count < rowCount else { return input }
         return EvaluationInput.block(block, selection: selection)
+    }
+
+    /// The rows of `current` (every row when nil) whose value lies in `lower...upper` (not null).
+    static func narrow(
+        _ current: ContiguousArray<Int32>?, values: ContiguousArray<Int64>, validity: ContiguousArray<Bool>?, lower: Int64, upper: Int64
+    ) -> ContiguousArray<Int32> {
+        precondition(lower <= upper && (validity?.count ?? values.count) == values.count, "range narrowing")
+        // lower <= v <= upper as one unsigned compare: v - lower wraps past the range's width otherwise.
+        let width = UInt64(bitPattern: upper &- lower)
+        let rowCount = values.count
+        return unsafe ContiguousArray(unsafeUninitializedCapacity: current?.count ?? rowCount) { out, count in
+            var kept = 0
+            unsafe values.withUnsafeBufferPointer { values in
+                unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                    @inline(__always) func passes(_ index: Int) -> Bool {
+                        // In bounds: index < rowCount, the length of values and valid.
+                        unsafe UInt64(bitPattern: values[index] &- lower) <= width && (valid.map { unsafe $0[index] } ?? true)
+                    }
+                    // Branch-free: every candidate is written at `kept`, which advances only when it passes.
+                    // In bounds: kept <= the candidate's position < out.count.
+                    if let current {
+                        unsafe current.withUnsafeBufferPointer { rows in
+                            for unsafe row in unsafe rows {
+                                precondition(Int(row) < rowCount, "selection row \(row) outside \(rowCount)")
+                                unsafe out[kept] = row
+                                kept &+= passes(Int(row)) ? 1 : 0
+                            }
+                        }
+                    } else {
+                        for index in 0..<rowCount {
+                            unsafe out[kept] = Int32(truncatingIfNeeded: index)
+                            kept &+= passes(index) ? 1 : 0
+                        }
+                    }
+                }
+            }
+            count = kept
+        }
     }
 
     /// The rows of `current` (every row when nil) whose flag is non-zero and not null.

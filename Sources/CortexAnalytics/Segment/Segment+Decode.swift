@@ -109,45 +109,42 @@ extension Segment {
     ) throws(CortexError) -> ContiguousArray<Int32> {
         let limit = UInt64(entryCount)
         precondition(remap.map { $0.count >= entryCount } ?? true, "remap shorter than the dictionary")
-        let valid = validity ?? ContiguousArray(repeating: true, count: words.count)
-        // A null row's code (or one outside) becomes 0 (through the remap, map[0]).
-        var bad = false
+        precondition((validity?.count ?? words.count) == words.count, "validity of \(validity?.count ?? 0) rows for \(words.count)")
+        // The largest word of a non-null row (unsigned: a negative word is huge) decides whether any
+        // names no entry; a null row's word (or one outside) becomes code 0 (through the remap, map[0]).
+        // No branch depends on the data, so the loops vectorise.
+        var largest: UInt64 = 0
         let codes = unsafe words.withUnsafeBufferPointer { words in
-            unsafe valid.withUnsafeBufferPointer { valid in
-                unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
-                    count = words.count
-                    guard let remap else {
-                        for row in 0..<words.count {
-                            // Unsigned compare: negative words wrap to huge values and fail it too.
-                            // In bounds: out and valid hold words.count elements.
-                            let word = UInt64(bitPattern: unsafe words[row])
-                            let isOutside = word >= limit
-                            bad = unsafe bad || (isOutside && valid[row])
-                            unsafe out[row] = isOutside ? 0 : Int32(truncatingIfNeeded: word)
-                        }
-                        return
+            unsafe ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count) { out, count in
+                count = words.count
+                guard !(remap?.isEmpty ?? false) else {
+                    // An empty dictionary: every row must be null (checked below).
+                    unsafe out.update(repeating: 0)
+                    return
+                }
+                @inline(__always) func narrow(_ isValid: (Int) -> Bool, _ mapped: (Int32) -> Int32) {
+                    for row in 0..<words.count {
+                        // In bounds: out and words hold words.count elements.
+                        let word = UInt64(bitPattern: unsafe words[row])
+                        largest = max(largest, isValid(row) ? word : 0)
+                        unsafe out[row] = mapped(word >= limit ? 0 : Int32(truncatingIfNeeded: word))
                     }
-                    unsafe remap.withUnsafeBufferPointer { map in
-                        guard !map.isEmpty else {
-                            // An empty dictionary: every row must be null (checked through `bad`).
-                            for row in 0..<words.count {
-                                bad = unsafe bad || valid[row]
-                                unsafe out[row] = 0
-                            }
-                            return
-                        }
-                        for row in 0..<words.count {
-                            // In bounds: as above; a word below limit = entryCount <= map.count.
-                            let word = UInt64(bitPattern: unsafe words[row])
-                            let isOutside = word >= limit
-                            bad = unsafe bad || (isOutside && valid[row])
-                            unsafe out[row] = unsafe map[isOutside ? 0 : Int(word)]
+                }
+                // In bounds: valid holds words.count flags; a code is below limit = entryCount <= map.count.
+                unsafe remap.withUnsafeBufferPointerIfPresent { map in
+                    unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                        switch unsafe (map, valid) {
+                        case (let map?, let valid?): narrow({ unsafe valid[$0] }, { unsafe map[Int($0)] })
+                        case (let map?, nil): narrow({ _ in true }, { unsafe map[Int($0)] })
+                        case (nil, let valid?): narrow({ unsafe valid[$0] }, { $0 })
+                        case (nil, nil): narrow({ _ in true }, { $0 })
                         }
                     }
                 }
             }
         }
-        guard !bad else {
+        let anyValid = validity?.contains(true) ?? !words.isEmpty
+        guard limit == 0 ? !anyValid : largest < limit else {
             throw .corrupt("\(name): column \(schema.columns[column].name): code outside the \(entryCount)-entry dictionary")
         }
         return codes

@@ -260,6 +260,30 @@ final class ExecutionFixture {
         }
     }
 
+    @Test(arguments: [false, true]) func rangeTermsOnOneColumnMatchTheReference(sealed: Bool) throws {
+        // `a >= x AND a < y` and further bounds on a become one range tested value by value (NULL
+        // fails), after or before other terms; an empty range selects nothing.
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let fixture = try ExecutionFixture(seed: seed, sealed: sealed)
+        var random = SeededGenerator(seed: seed ^ 0x7A7A)
+        for _ in 0..<6 {
+            let x = Int64.random(in: -110...110, using: &random), y = Int64.random(in: -110...110, using: &random)
+            let z = Int64.random(in: -110...110, using: &random), day = Int64.random(in: 0...4, using: &random) * 86_400_000
+            func expected(_ keep: ([String]) -> Bool) -> [[Value]] {
+                let rows = fixture.rows.filter(keep)
+                return [[.int(Int64(rows.count)), rows.isEmpty ? .null : .int(rows.compactMap { int($0[2]) }.reduce(0, +))]]
+            }
+            let inRange = { (row: [String]) -> Bool in int(row[2]).map { $0 >= x && $0 < y && $0 <= z } ?? false }
+            #expect(
+                try fixture.query("SELECT count(*), sum(a) FROM t WHERE a >= \(x) AND a < \(y) AND \(z) >= a") == expected(inRange),
+                "seed \(seed) x \(x) y \(y) z \(z)")
+            #expect(
+                try fixture.query("SELECT count(*), sum(a) FROM t WHERE s = 'y' AND a >= \(x) AND ts >= \(day) AND a < \(y) AND a <= \(z) AND ts < \(day + 86_400_000)")
+                    == expected { inRange($0) && $0[4] == "y" && int($0[1])! >= day && int($0[1])! < day + 86_400_000 },
+                "seed \(seed) x \(x) y \(y) z \(z) day \(day)")
+        }
+    }
+
     @Test func zoneMapPruningNeverChangesAnAnswer() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         let hot = try ExecutionFixture(seed: seed, sealed: false), sealed = try ExecutionFixture(seed: seed, sealed: true)
