@@ -134,24 +134,9 @@ struct Evaluator {
             var output = ContiguousArray<Int64>(repeating: 0, count: count)
             var overflow = false
             switch op {
-            case .add:
-                for row in 0..<count {
-                    let (value, flag) = x[row].addingReportingOverflow(y[row])
-                    output[row] = value
-                    overflow = overflow || flag && (validity?[row] ?? true)
-                }
-            case .subtract:
-                for row in 0..<count {
-                    let (value, flag) = x[row].subtractingReportingOverflow(y[row])
-                    output[row] = value
-                    overflow = overflow || flag && (validity?[row] ?? true)
-                }
-            case .multiply:
-                for row in 0..<count {
-                    let (value, flag) = x[row].multipliedReportingOverflow(by: y[row])
-                    output[row] = value
-                    overflow = overflow || flag && (validity?[row] ?? true)
-                }
+            case .add: overflow = Self.combine(x, y, validity, into: &output) { $0.addingReportingOverflow($1) }
+            case .subtract: overflow = Self.combine(x, y, validity, into: &output) { $0.subtractingReportingOverflow($1) }
+            case .multiply: overflow = Self.combine(x, y, validity, into: &output) { $0.multipliedReportingOverflow(by: $1) }
             case .modulo, .integerDivide:
                 // Division by zero gives NULL (DuckDB); remainders take the dividend's sign.
                 for row in 0..<count {
@@ -246,6 +231,40 @@ extension Evaluator {
         }
     }
 
+    /// `output[i] = operation(x[i], y[i])` over raw buffers; true when a row that is not null
+    /// (per `validity`) overflowed. An overflow on a null row's filler value is no error.
+    @inline(__always)
+    static func combine(
+        _ x: ContiguousArray<Int64>, _ y: ContiguousArray<Int64>, _ validity: ContiguousArray<Bool>?, into output: inout ContiguousArray<Int64>,
+        _ operation: (Int64, Int64) -> (partialValue: Int64, overflow: Bool)
+    ) -> Bool {
+        precondition(x.count == output.count && y.count == output.count && (validity?.count ?? output.count) == output.count, "arithmetic: lengths differ")
+        var overflow = false
+        unsafe x.withUnsafeBufferPointer { x in
+            unsafe y.withUnsafeBufferPointer { y in
+                unsafe output.withUnsafeMutableBufferPointer { out in
+                    unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                        // In bounds: every buffer holds out.count elements.
+                        if let valid = unsafe valid {
+                            for row in 0..<out.count {
+                                let (value, flag) = unsafe operation(x[row], y[row])
+                                unsafe out[row] = value
+                                overflow = unsafe overflow || (flag && valid[row])
+                            }
+                        } else {
+                            for row in 0..<out.count {
+                                let (value, flag) = unsafe operation(x[row], y[row])
+                                unsafe out[row] = value
+                                overflow = overflow || flag
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return overflow
+    }
+
     /// `x[i] op scalar` for the integer operators; `nulls` marks rows that became NULL (division by zero).
     /// Returns nil for operators this fast path does not cover.
     static func arithmetic(_ op: BinaryOperator, _ x: ContiguousArray<Int64>, _ scalar: Int64, position: SourcePosition) throws(CortexError)
@@ -276,7 +295,17 @@ extension Evaluator {
         case .modulo, .integerDivide:
             if scalar == 0 { return (output, ContiguousArray(repeating: false, count: count)) }
             if scalar == -1 { return nil }
-            if op == .modulo { for row in 0..<count { output[row] = x[row] % scalar } } else { for row in 0..<count { output[row] = x[row] / scalar } }
+            let divisor = IntegerDivisor(scalar)
+            unsafe x.withUnsafeBufferPointer { x in
+                unsafe output.withUnsafeMutableBufferPointer { out in
+                    // In bounds: both buffers hold count elements.
+                    if op == .modulo {
+                        for row in 0..<count { unsafe out[row] = divisor.remainder(x[row]) }
+                    } else {
+                        for row in 0..<count { unsafe out[row] = divisor.quotient(x[row]) }
+                    }
+                }
+            }
         default:
             return nil
         }
