@@ -13,8 +13,8 @@ struct ByteSink {
 
     /// Appends one little-endian 8-byte word.
     mutating func appendWord(_ value: UInt64) {
-        let little = value.littleEndian
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: little >> UInt64(shift))) }
+        // One append of 8 bytes (eight single-byte appends each checked capacity and uniqueness).
+        unsafe withUnsafeBytes(of: value.littleEndian) { unsafe bytes.append(contentsOf: $0) }
     }
 
     mutating func appendWord(_ value: Int64) { appendWord(UInt64(bitPattern: value)) }
@@ -40,8 +40,8 @@ struct ByteSink {
                 unsafe cc_pack(input.baseAddress, count, UInt32(width), output.baseAddress)
             }
         }
-        bytes.reserveCapacity(bytes.count + wordCount * 8)
-        for word in words { appendWord(word) }
+        for index in words.indices { words[index] = words[index].littleEndian }
+        unsafe words.withUnsafeBytes { unsafe bytes.append(contentsOf: $0) }
     }
 
     /// Appends the block header: encoding, flags, six zero bytes.

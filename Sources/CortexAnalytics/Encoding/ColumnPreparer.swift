@@ -43,8 +43,12 @@ enum ColumnPreparer {
         // The codes the segment uses, found through a flag per table code when the table's
         // dictionary is not much larger than the segment (the usual case), else through a set.
         let isValid = { (row: Int) in validity.map { $0[row] } ?? true }
-        var largest: Int32 = 0
-        for code in codes where code > largest { largest = code }
+        var largest: Int32 = 0, smallest: Int32 = 0
+        for code in codes {
+            largest = max(largest, code)
+            smallest = min(smallest, code)
+        }
+        precondition(smallest >= 0, "negative string code \(smallest)")
         var used: [Int32] = []
         if Int(largest) <= 4 * codes.count + 4096 {
             var seen = [Bool](repeating: false, count: Int(largest) + 1)
@@ -61,9 +65,28 @@ enum ColumnPreparer {
         }
         let sorted = used.map { (string: dictionary.string(for: $0), code: $0) }
             .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
+        var values = [Int64](repeating: 0, count: codes.count)
+        if Int(largest) <= 4 * codes.count + 4096 {
+            // A table code -> segment code array (the codes are bounded by `largest`, checked above).
+            var mapping = [Int64](repeating: 0, count: Int(largest) + 1)
+            for (newCode, entry) in sorted.enumerated() { mapping[Int(entry.code)] = Int64(newCode) }
+            unsafe mapping.withUnsafeBufferPointer { mapping in
+                unsafe codes.withUnsafeBufferPointer { codes in
+                    unsafe values.withUnsafeMutableBufferPointer { values in
+                        unsafe validity.withUnsafeBufferPointerIfPresent { valid in
+                            // In bounds: 0 <= code <= largest < mapping.count for codes the
+                            // dictionary gave; rows below codes.count == values.count == valid.count.
+                            for row in 0..<codes.count where unsafe valid?[row] ?? true {
+                                unsafe values[row] = mapping[Int(codes[row])]
+                            }
+                        }
+                    }
+                }
+            }
+            return Prepared(values: values, dictionary: sorted.map(\.string))
+        }
         var mapping = [Int32: Int32](minimumCapacity: sorted.count)
         for (newCode, entry) in sorted.enumerated() { mapping[entry.code] = Int32(newCode) }
-        var values = [Int64](repeating: 0, count: codes.count)
         var lastCode: Int32 = -1
         var lastValue: Int64 = 0
         for (row, code) in codes.enumerated() where isValid(row) {
