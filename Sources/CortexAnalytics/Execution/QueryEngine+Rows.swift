@@ -9,8 +9,18 @@ extension QueryEngine {
     {
         let keep = query.limit.map { $0 + query.offset }
         typealias Row = (keys: [Value], outputs: [Value])
-        let states = try scan(units, request: request, query: query, evaluator: evaluator, makeState: { [Row]() }) {
-            (rows: inout [Row], input: EvaluationInput) throws(CortexError) in
+        // Top-N on an integer column: a block whose zone map lies wholly behind the thread's
+        // `keep`-th best value so far cannot contribute; visiting the units from the end the sort
+        // favours (the newest first for a descending time) finds good rows early.
+        let pruned = Self.topNPruning(query: query, keep: keep)
+        let order = pruned?.descending == true ? Array(units.reversed()) : units
+        let skip = pruned.map { pruning in
+            { (state: inout TopNState<Row>, block: any ColumnBlock) -> Bool in
+                guard let bound = state.bound, let bounds = block.integerBounds(pruning.column) else { return false }
+                return pruning.descending ? bounds.max < bound : bounds.min > bound
+            }
+        }
+        func consumeRows(_ rows: inout [Row], _ input: EvaluationInput) throws(CortexError) {
             let sortKeys = try query.orderBy.map { (item) throws(CortexError) in try evaluator.evaluate(item.expression, input) }
             var candidates = Array(0..<input.rowCount)
             if let keep, !query.orderBy.isEmpty, candidates.count > keep {
@@ -45,7 +55,17 @@ extension QueryEngine {
                 throw .tooLarge("the result has more than \(AnalyticsLimits.resultRowCountMax) rows (add LIMIT)")
             }
         }
-        var rows: [Row] = states.flatMap { $0 }
+        let states = try scan(order, request: request, query: query, evaluator: evaluator, makeState: { TopNState<Row>() }, skip: skip) {
+            (state: inout TopNState<Row>, input: EvaluationInput) throws(CortexError) in
+            try consumeRows(&state.rows, input)
+            if let keep, pruned != nil, state.rows.count >= keep {
+                // Small (keep <= topNPruningKeepMax): keep the best `keep` and note the worst of them.
+                state.rows.sort { Self.precedes($0.keys, $1.keys, query.orderBy) }
+                state.rows.removeLast(state.rows.count - keep)
+                state.bound = Self.integer(state.rows[keep - 1].keys[0])
+            }
+        }
+        var rows: [Row] = states.flatMap { $0.rows }
         if !query.orderBy.isEmpty { rows.sort { Self.precedes($0.keys, $1.keys, query.orderBy) } }
         let total: Int = rows.count
         let start: Int = Swift.min(query.offset, total)
@@ -55,6 +75,34 @@ extension QueryEngine {
             throw .tooLarge("the result has \(end - start) rows; the limit is \(AnalyticsLimits.resultRowCountMax) (add LIMIT)")
         }
         return rows[start..<end].map { $0.outputs }
+    }
+
+    /// A thread's rows of a query without aggregation, and for a pruning top-N the first sort key
+    /// of its `keep`-th best row once it has that many.
+    struct TopNState<Row> {
+        var rows: [Row] = []
+        var bound: Int64?
+    }
+
+    /// Largest OFFSET + LIMIT for which the rows are trimmed after every batch to prune blocks.
+    static let topNPruningKeepMax = 1024
+
+    /// The column and direction a top-N can prune blocks on: the first sort key is a plain
+    /// integer-like column, and OFFSET + LIMIT is small.
+    static func topNPruning(query: BoundQuery, keep: Int?) -> (column: Int, descending: Bool)? {
+        guard let keep, keep > 0, keep <= topNPruningKeepMax, let first = query.orderBy.first,
+            case .column(let column, _) = first.expression, query.table.schema.columns[column].type.isIntegerLike
+        else { return nil }
+        return (column, first.descending)
+    }
+
+    /// An integer-like sort key's value (nil for NULL).
+    static func integer(_ value: Value) -> Int64? {
+        switch value {
+        case .int(let integer), .timestamp(let integer): integer
+        case .bool(let flag): flag ? 1 : 0
+        default: nil
+        }
     }
 
     private struct SortTuple {

@@ -63,9 +63,12 @@ public struct QueryEngine: Sendable {
     // MARK: Scanning
 
     /// Runs `consume` for every block that survives the filter, on up to `threadCount` threads, each with its own state.
+    ///
+    /// `skip`: asked before a block is filtered, with the thread's state; true drops the block
+    /// unread (a top-N that already holds better rows than the block's zone maps allow).
     func scan<State>(
         _ units: [any ScanUnit], request: ScanRequest, query: BoundQuery, evaluator: Evaluator, makeState: () -> State,
-        consume: @escaping (inout State, EvaluationInput) throws(CortexError) -> Void
+        skip: ((inout State, any ColumnBlock) -> Bool)? = nil, consume: @escaping (inout State, EvaluationInput) throws(CortexError) -> Void
     ) throws(CortexError) -> [State] {
         // Small scans stay on the calling thread: waking a second thread costs more than it saves.
         let estimatedRows = units.reduce(0) { $0 + $1.rowCountEstimate }
@@ -85,8 +88,9 @@ public struct QueryEngine: Sendable {
                     guard index < units.count else { return }
                     do throws(CortexError) {
                         try units[index].forEachBlock(request) { (block: any ColumnBlock) throws(CortexError) in
-                            guard let input = try Self.filtered(block, plan: plan, evaluator: evaluator) else { return }
                             // In bounds: each thread touches only its own state slot.
+                            if let skip, skip(&(unsafe shared.value[thread]), block) { return }
+                            guard let input = try Self.filtered(block, plan: plan, evaluator: evaluator) else { return }
                             try consume(&(unsafe shared.value[thread]), input)
                         }
                     } catch {
