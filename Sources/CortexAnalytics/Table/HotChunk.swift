@@ -12,6 +12,10 @@ final class HotChunk: Sendable {
     let lastLSN: UInt64
     let minTime: Int64
     let maxTime: Int64
+    /// Per column, the smallest and largest non-null value of an integer-like column (min > max
+    /// when every row is null); nil for float and text columns. A scan skips the chunk when a
+    /// WHERE bound excludes them, as block zone maps let it skip sealed rows.
+    let bounds: [(min: Int64, max: Int64)?]
 
     init(columns: [ColumnVector], lastLSN: UInt64, timeColumn: Int) {
         self.columns = columns
@@ -20,6 +24,33 @@ final class HotChunk: Sendable {
         guard case .int64(let times) = columns[timeColumn].values else { preconditionFailure("time column is not integer-like") }
         minTime = times.min() ?? .max
         maxTime = times.max() ?? .min
+        bounds = columns.map(Self.bounds)
+    }
+
+    private static func bounds(_ column: ColumnVector) -> (min: Int64, max: Int64)? {
+        guard case .int64(let values) = column.values else { return nil }
+        var low = Int64.max, high = Int64.min
+        if let validity = column.validity {
+            for (value, valid) in zip(values, validity) where valid {
+                low = min(low, value)
+                high = max(high, value)
+            }
+        } else {
+            for value in values {
+                low = min(low, value)
+                high = max(high, value)
+            }
+        }
+        return (low, high)
+    }
+
+    /// Whether a bound of `request` on an integer-like column excludes every row of the chunk.
+    func isExcluded(by request: ScanRequest) -> Bool {
+        request.ranges.contains { range in
+            // Only a null-rejecting bound may skip on the non-null values' extremes.
+            guard range.rejectsNull, let bounds = bounds[range.column] else { return false }
+            return bounds.max < range.lower || bounds.min > range.upper
+        }
     }
 
     /// This chunk without the rows of `tenant` (nil when nothing is left).
@@ -56,13 +87,12 @@ struct HotScanUnit: ScanUnit {
     var rowCountEstimate: Int { chunks.reduce(0) { $0 + $1.rowCount } }
 
     func forEachBlock(_ request: ScanRequest, _ body: (any ColumnBlock) throws(CortexError) -> Void) throws(CortexError) {
-        let timeRange = request.ranges.first { $0.column == timeColumn }
         // A top-level `tenant_id = n` in WHERE narrows hot rows the way scoping does (segments use
         // their tenant directories for it): only that tenant's rows are handed on to the filter.
         let tenantBound = request.ranges.first { $0.column == tenantColumn && $0.lower == $0.upper }?.lower
         if let scoped = request.tenant, let tenantBound, scoped != tenantBound { return }
         for chunk in chunks {
-            if let timeRange, chunk.maxTime < timeRange.lower || chunk.minTime > timeRange.upper { continue }
+            if chunk.isExcluded(by: request) { continue }
             if let tenant = request.tenant ?? tenantBound {
                 guard case .int64(let tenants) = chunk.columns[tenantColumn].values else { preconditionFailure("tenant column kind") }
                 let rows = ContiguousArray(tenants.indices.filter { tenants[$0] == tenant }.map(Int32.init))

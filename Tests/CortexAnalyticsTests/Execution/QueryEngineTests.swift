@@ -317,6 +317,31 @@ final class ExecutionFixture {
         }
     }
 
+    @Test func hotChunksSkippedByTheirBoundsLoseNoMatchingRow() throws {
+        // Hot (unsealed) chunks carry each integer column's non-null extremes; WHERE bounds skip a
+        // chunk they exclude. Chunks here: a all NULL, a in 1...10, a in 100...110 (tenant 2 only).
+        let folder = TemporaryDirectory("analytics-hot-bounds")
+        var options = AnalyticsTableOptions()
+        options.sealsAutomatically = false
+        let store = try AnalyticsStore(folder: folder.path, options: options)
+        let table = try store.createTable(ExecutionFixture.schema)
+        let chunks: [[[String]]] = [
+            (0..<50).map { ["1", String($0 * 1000), "NULL", "1.5", "x"] },
+            (0..<50).map { ["1", String(100_000 + $0 * 1000), String(1 + $0 % 10), "NULL", "y"] },
+            (0..<50).map { ["2", String(200_000 + $0 * 1000), String(100 + $0 % 11), "2.5", "NULL"] },
+        ]
+        for chunk in chunks { try table.append(columns(chunk, schema: ExecutionFixture.schema)) }
+        let rows = chunks.flatMap { $0 }
+        func count(_ keep: ([String]) -> Bool) -> [[Value]] { [[.int(Int64(rows.filter(keep).count))]] }
+        func a(_ row: [String]) -> Int64? { Int64(row[2]) }
+        func run(_ sql: String) throws -> [[Value]] { try store.execute(sql: sql, parameters: [:], scope: .platform, now: 0).rows }
+        #expect(try run("SELECT count(*) FROM t WHERE a >= 5 AND a <= 105") == count { (a($0) ?? -1) >= 5 && (a($0) ?? 999) <= 105 })
+        #expect(try run("SELECT count(*) FROM t WHERE a < 0") == [[.int(0)]])
+        #expect(try run("SELECT count(*) FROM t WHERE tenant_id = 2 AND a = 100") == count { $0[0] == "2" && a($0) == 100 })
+        #expect(try run("SELECT count(*) FROM t WHERE a IS NULL AND ts < 60000") == count { $0[2] == "NULL" && Int64($0[1])! < 60_000 })
+        #expect(try run("SELECT count(*) FROM t WHERE ts >= 150000 AND ts < 210000") == count { Int64($0[1])! >= 150_000 && Int64($0[1])! < 210_000 })
+    }
+
     @Test func zoneMapPruningNeverChangesAnAnswer() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         let hot = try ExecutionFixture(seed: seed, sealed: false), sealed = try ExecutionFixture(seed: seed, sealed: true)
