@@ -173,7 +173,27 @@ public struct QueryEngine: Sendable {
         guard end - start <= AnalyticsLimits.resultRowCountMax else {
             throw .tooLarge("the result has \(end - start) rows; the limit is \(AnalyticsLimits.resultRowCountMax) (add LIMIT)")
         }
-        return order[start..<end].map { row in zip(outputs, query.outputs).map { Self.value($0, row, $1.type) } }
+        // Column by column (one switch on the vector's kind per column, not per value), then rows.
+        let rows = order[start..<end]
+        let columns = zip(outputs, query.outputs).map { Self.values($0, rows: rows, $1.type) }
+        return (0..<rows.count).map { index in columns.map { $0[index] } }
+    }
+
+    /// ``value(_:_:_:)`` for each of `rows`.
+    static func values(_ vector: ColumnVector, rows: ArraySlice<Int>, _ type: SQLType) -> [Value] {
+        var result: [Value] = []
+        result.reserveCapacity(rows.count)
+        switch (vector.values, type) {
+        case (.int64(let values), .bigint), (.int64(let values), .integer):
+            for row in rows { result.append(vector.isNull(row) ? .null : .int(values[row])) }
+        case (.int64(let values), .timestamp):
+            for row in rows { result.append(vector.isNull(row) ? .null : .timestamp(values[row])) }
+        case (.float64(let values), .double):
+            for row in rows { result.append(vector.isNull(row) ? .null : .double(values[row])) }
+        default:
+            for row in rows { result.append(value(vector, row, type)) }
+        }
+        return result
     }
 
     // MARK: Values and ordering
