@@ -53,17 +53,16 @@ struct ByteSink {
 
     /// Appends a validity bitmap (bit `i` set = row `i` not null), whole words.
     mutating func appendBitmap(_ validity: ArraySlice<Bool>) {
-        var word: UInt64 = 0
-        var bit = 0
-        for isValid in validity {
-            if isValid { word |= 1 << UInt64(bit) }
-            bit += 1
-            if bit == 64 {
+        unsafe validity.withUnsafeBufferPointer { flags in
+            var start = 0
+            while start < flags.count {
+                let end = min(start + 64, flags.count)
+                var word: UInt64 = 0
+                // In bounds: start..<end lies inside flags. Branch-free: each flag ORs in its bit.
+                for index in start..<end { word |= UInt64(unsafe flags[index] ? 1 : 0) << UInt64(index - start) }
                 appendWord(word)
-                word = 0
-                bit = 0
+                start = end
             }
         }
-        if bit > 0 { appendWord(word) }
     }
 }

@@ -7,7 +7,7 @@
 /// widens a frame nor breaks a run.
 enum ColumnPreparer {
     struct Prepared {
-        var values: [Int64]
+        var values: ContiguousArray<Int64>
         /// The segment dictionary of a string column, sorted by UTF-8 bytes.
         var dictionary: [String]?
     }
@@ -16,9 +16,9 @@ enum ColumnPreparer {
         var prepared: Prepared
         switch column.values {
         case .int64(let values):
-            prepared = Prepared(values: Array(values), dictionary: nil)
+            prepared = Prepared(values: values, dictionary: nil)
         case .float64(let values):
-            prepared = Prepared(values: values.map { Int64(bitPattern: $0.bitPattern) }, dictionary: nil)
+            prepared = Prepared(values: ContiguousArray(values.lazy.map { Int64(bitPattern: $0.bitPattern) }), dictionary: nil)
         case .string(let codes, let dictionary):
             prepared = remap(codes, dictionary: dictionary, validity: column.validity)
         }
@@ -26,7 +26,7 @@ enum ColumnPreparer {
         return prepared
     }
 
-    private static func fillNulls(_ values: inout [Int64], validity: ContiguousArray<Bool>) {
+    private static func fillNulls(_ values: inout ContiguousArray<Int64>, validity: ContiguousArray<Bool>) {
         guard let firstValid = validity.firstIndex(of: true) else {
             for index in values.indices { values[index] = 0 }
             return
@@ -65,7 +65,7 @@ enum ColumnPreparer {
         }
         let sorted = used.map { (string: dictionary.string(for: $0), code: $0) }
             .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
-        var values = [Int64](repeating: 0, count: codes.count)
+        var values = ContiguousArray<Int64>(repeating: 0, count: codes.count)
         if Int(largest) <= 4 * codes.count + 4096 {
             // A table code -> segment code array (the codes are bounded by `largest`, checked above).
             var mapping = [Int64](repeating: 0, count: Int(largest) + 1)
@@ -106,7 +106,7 @@ struct ChunkWriter {
     var bytes: [UInt8]
     var descriptor: ChunkDescriptor
 
-    static func write(_ values: [Int64], validity: ContiguousArray<Bool>?, isFloat: Bool) -> ChunkWriter {
+    static func write(_ values: ContiguousArray<Int64>, validity: ContiguousArray<Bool>?, isFloat: Bool) -> ChunkWriter {
         var sink = ByteSink(reservingCapacity: values.count * 2)
         var offsets: [Int] = []
         var zoneMaps: [ZoneMap] = []
