@@ -179,7 +179,6 @@ struct Accumulator {
         case .min, .max:
             updateExtremes(groups: groups, vector: vector)
         case .countDistinct:
-            // Sorted data repeats a (group, value) pair in runs (a conversation's events): insert a run once.
             switch vector.values {
             case .int64(let values): updateDistinct(groups: groups, values: values, validity: vector.validity) { $0 }
             case .string(let codes, _): updateDistinct(groups: groups, values: codes, validity: vector.validity) { Int64($0) }

@@ -13,10 +13,8 @@
     private var holdsEmptyMarker = false
     private(set) var count = 0
 
-    init(capacity minimum: Int = 0) {
-        var capacity = 16
-        while capacity * 3 < minimum * 4 { capacity *= 2 }
-        self.capacity = capacity
+    init() {
+        capacity = 16
         unsafe slots = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
         unsafe slots.initialize(repeating: Self.empty, count: capacity)
     }

@@ -17,14 +17,10 @@ final class ExecutionFixture {
         tenantColumn: "tenant_id", timeColumn: "ts", clusterColumns: ["ts"])
 
     /// `sealed`: rows go into segments (zone maps) instead of staying hot.
-    init(seed: UInt64, rowCount: Int = 6000, sealed: Bool) throws {
-        var options = AnalyticsTableOptions()
-        options.sealsAutomatically = false
-        store = try AnalyticsStore(folder: folder.path, options: options)
-        let table = try store.createTable(Self.schema)
+    convenience init(seed: UInt64, rowCount: Int = 6000, sealed: Bool) throws {
         var random = SeededGenerator(seed: seed)
         let strings = ["x", "y", "z", "ü"]
-        rows = (0..<rowCount).map { index in
+        let rows = (0..<rowCount).map { index in
             [
                 String(Int.random(in: 1...4, using: &random)), String(Int64(index) * 60_000),
                 Int.random(in: 0..<10, using: &random) == 0 ? "NULL" : String(Int.random(in: -100...100, using: &random)),
@@ -32,11 +28,21 @@ final class ExecutionFixture {
                 Int.random(in: 0..<8, using: &random) == 0 ? "NULL" : strings[Int.random(in: 0..<4, using: &random)],
             ]
         }
-        // Sealed: every 1,000-row batch but the last becomes its own segment (several scan units, zone
-        // maps, tenant directories) and the last stays hot; otherwise everything stays hot.
-        for start in stride(from: 0, to: rows.count, by: 1000) {
-            let batch = columns(Array(rows[start..<min(start + 1000, rows.count)]), schema: Self.schema)
-            if sealed && start + 1000 < rows.count { try table.bulkLoad(batch) } else { try table.append(batch) }
+        try self.init(rows: rows, sealed: sealed)
+    }
+
+    /// `rows` in batches of `batchRowCount`. Sealed: every batch but the last becomes its own
+    /// segment (several scan units, zone maps, tenant directories) and the last stays hot;
+    /// otherwise every batch stays hot, as one hot chunk.
+    init(rows: [[String]], batchRowCount: Int = 1000, sealed: Bool) throws {
+        var options = AnalyticsTableOptions()
+        options.sealsAutomatically = false
+        store = try AnalyticsStore(folder: folder.path, options: options)
+        self.rows = rows
+        let table = try store.createTable(Self.schema)
+        for start in stride(from: 0, to: rows.count, by: batchRowCount) {
+            let batch = columns(Array(rows[start..<min(start + batchRowCount, rows.count)]), schema: Self.schema)
+            if sealed && start + batchRowCount < rows.count { try table.bulkLoad(batch) } else { try table.append(batch) }
         }
     }
 
@@ -320,21 +326,16 @@ final class ExecutionFixture {
     @Test func hotChunksSkippedByTheirBoundsLoseNoMatchingRow() throws {
         // Hot (unsealed) chunks carry each integer column's non-null extremes; WHERE bounds skip a
         // chunk they exclude. Chunks here: a all NULL, a in 1...10, a in 100...110 (tenant 2 only).
-        let folder = TemporaryDirectory("analytics-hot-bounds")
-        var options = AnalyticsTableOptions()
-        options.sealsAutomatically = false
-        let store = try AnalyticsStore(folder: folder.path, options: options)
-        let table = try store.createTable(ExecutionFixture.schema)
         let chunks: [[[String]]] = [
             (0..<50).map { ["1", String($0 * 1000), "NULL", "1.5", "x"] },
             (0..<50).map { ["1", String(100_000 + $0 * 1000), String(1 + $0 % 10), "NULL", "y"] },
             (0..<50).map { ["2", String(200_000 + $0 * 1000), String(100 + $0 % 11), "2.5", "NULL"] },
         ]
-        for chunk in chunks { try table.append(columns(chunk, schema: ExecutionFixture.schema)) }
-        let rows = chunks.flatMap { $0 }
+        let fixture = try ExecutionFixture(rows: chunks.flatMap { $0 }, batchRowCount: 50, sealed: false)
+        let rows = fixture.rows
         func count(_ keep: ([String]) -> Bool) -> [[Value]] { [[.int(Int64(rows.filter(keep).count))]] }
         func a(_ row: [String]) -> Int64? { Int64(row[2]) }
-        func run(_ sql: String) throws -> [[Value]] { try store.execute(sql: sql, parameters: [:], scope: .platform, now: 0).rows }
+        func run(_ sql: String) throws -> [[Value]] { try fixture.query(sql) }
         #expect(try run("SELECT count(*) FROM t WHERE a >= 5 AND a <= 105") == count { (a($0) ?? -1) >= 5 && (a($0) ?? 999) <= 105 })
         #expect(try run("SELECT count(*) FROM t WHERE a < 0") == [[.int(0)]])
         #expect(try run("SELECT count(*) FROM t WHERE tenant_id = 2 AND a = 100") == count { $0[0] == "2" && a($0) == 100 })
