@@ -112,8 +112,11 @@ enum AnalyticsBulkLoad {
                 try table.bulkLoad(batch)
             }
         } else {
+            // Batches of ~1M rows: as fast as 2M on their own, and a third less memory touched for
+            // the first time (peak RSS 1.6 instead of 1.8 GB at scale 1), which mattered when the
+            // machine had just handed memory to another process (load 2.9 -> 2.65 s after DuckDB's).
             rows = try CSVLoader.load(
-                path: file, schema: table.schema, dictionaries: dictionaries, batchRowCount: 2 << 20, progress: progress
+                path: file, schema: table.schema, dictionaries: dictionaries, batchRowCount: 1 << 20, progress: progress
             ) { (batch: [ColumnVector]) throws(CortexError) in
                 try table.bulkLoad(batch)
             }
