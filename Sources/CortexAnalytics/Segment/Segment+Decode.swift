@@ -143,8 +143,8 @@ extension Segment {
                 }
             }
         }
-        let anyValid = validity?.contains(true) ?? !words.isEmpty
-        guard limit == 0 ? !anyValid : largest < limit else {
+        // An empty dictionary admits only null rows (the extra pass is for that rare case alone).
+        guard limit == 0 ? !(validity?.contains(true) ?? !words.isEmpty) : largest < limit else {
             throw .corrupt("\(name): column \(schema.columns[column].name): code outside the \(entryCount)-entry dictionary")
         }
         return codes

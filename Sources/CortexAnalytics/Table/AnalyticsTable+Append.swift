@@ -18,9 +18,8 @@ extension AnalyticsTable {
         if rowCount == 0 { return 0 }
         let recoded = recode(columns)
         let payload = RowBatchCodec.encode(recoded)
-        let timeColumn = schema.timeColumn
         return try committer.commit(.rows, payload) { lsn in
-            let chunk = HotChunk(columns: recoded, lastLSN: lsn, timeColumn: timeColumn)
+            let chunk = HotChunk(columns: recoded, lastLSN: lsn)
             self.state.withLock {
                 $0.hot.append(chunk)
                 $0.hotRowCount += chunk.rowCount

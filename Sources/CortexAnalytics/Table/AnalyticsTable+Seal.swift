@@ -212,7 +212,7 @@ extension AnalyticsTable {
     public func deleteTenant(_ tenant: Int64) throws(CortexError) {
         var writer = BinaryWriter(reservingCapacity: 8)
         writer.writeFixed(tenant)
-        let tenantColumn = schema.tenantColumn, timeColumn = schema.timeColumn
+        let tenantColumn = schema.tenantColumn
         // One publishing section around the record and the marking: a seal publishes a sealed LSN
         // only under `publishing`, so it cannot move the sealed LSN past this record while the
         // segments are still unmarked. After a crash in between, replay sees the record and marks
@@ -220,7 +220,7 @@ extension AnalyticsTable {
         try publishing.withLock { _ throws(CortexError) in
             _ = try committer.commit(.deleteTenant, writer.bytes) { _ in
                 self.state.withLock { state in
-                    state.hot = state.hot.compactMap { $0.removing(tenant: tenant, tenantColumn: tenantColumn, timeColumn: timeColumn) }
+                    state.hot = state.hot.compactMap { $0.removing(tenant: tenant, tenantColumn: tenantColumn) }
                     state.hotRowCount = state.hot.reduce(0) { $0 + $1.rowCount }
                 }
             }

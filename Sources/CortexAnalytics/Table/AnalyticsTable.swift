@@ -110,11 +110,11 @@ public final class AnalyticsTable: ScanSource, Sendable {
             case .rows:
                 var reader = BinaryReader(record.payload, context: "append log record \(record.lsn)")
                 let columns = try RowBatchCodec.decode(&reader, schema: schema, dictionaries: dictionaries)
-                hot.append(HotChunk(columns: columns, lastLSN: record.lsn, timeColumn: schema.timeColumn))
+                hot.append(HotChunk(columns: columns, lastLSN: record.lsn))
             case .deleteTenant:
                 var reader = BinaryReader(record.payload, context: "append log record \(record.lsn)")
                 let tenant = try reader.readFixed(Int64.self)
-                hot = hot.compactMap { $0.removing(tenant: tenant, tenantColumn: schema.tenantColumn, timeColumn: schema.timeColumn) }
+                hot = hot.compactMap { $0.removing(tenant: tenant, tenantColumn: schema.tenantColumn) }
                 deletedTenants.append(tenant)
             case .timeMark:
                 var reader = BinaryReader(record.payload, context: "append log record \(record.lsn)")
@@ -180,7 +180,7 @@ public final class AnalyticsTable: ScanSource, Sendable {
             }
         }
         if !hot.isEmpty {
-            units.append(HotScanUnit(chunks: hot, tenantColumn: schema.tenantColumn, timeColumn: schema.timeColumn))
+            units.append(HotScanUnit(chunks: hot, tenantColumn: schema.tenantColumn))
         }
         return units
     }

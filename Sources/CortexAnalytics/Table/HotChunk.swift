@@ -10,20 +10,15 @@ final class HotChunk: Sendable {
     let rowCount: Int
     /// The LSN of the last log record whose rows this chunk holds.
     let lastLSN: UInt64
-    let minTime: Int64
-    let maxTime: Int64
     /// Per column, the smallest and largest non-null value of an integer-like column (min > max
     /// when every row is null); nil for float and text columns. A scan skips the chunk when a
     /// WHERE bound excludes them, as block zone maps let it skip sealed rows.
     let bounds: [(min: Int64, max: Int64)?]
 
-    init(columns: [ColumnVector], lastLSN: UInt64, timeColumn: Int) {
+    init(columns: [ColumnVector], lastLSN: UInt64) {
         self.columns = columns
         self.rowCount = columns.first?.count ?? 0
         self.lastLSN = lastLSN
-        guard case .int64(let times) = columns[timeColumn].values else { preconditionFailure("time column is not integer-like") }
-        minTime = times.min() ?? .max
-        maxTime = times.max() ?? .min
         bounds = columns.map(Self.bounds)
     }
 
@@ -54,12 +49,12 @@ final class HotChunk: Sendable {
     }
 
     /// This chunk without the rows of `tenant` (nil when nothing is left).
-    func removing(tenant: Int64, tenantColumn: Int, timeColumn: Int) -> HotChunk? {
+    func removing(tenant: Int64, tenantColumn: Int) -> HotChunk? {
         guard case .int64(let tenants) = columns[tenantColumn].values else { preconditionFailure("tenant column is not integer-like") }
         let keep = ContiguousArray(tenants.indices.filter { tenants[$0] != tenant }.map(Int32.init))
         if keep.count == rowCount { return self }
         if keep.isEmpty { return nil }
-        return HotChunk(columns: columns.map { $0.gathering(keep) }, lastLSN: lastLSN, timeColumn: timeColumn)
+        return HotChunk(columns: columns.map { $0.gathering(keep) }, lastLSN: lastLSN)
     }
 }
 
@@ -82,7 +77,6 @@ final class MaterializedBlock: ColumnBlock {
 struct HotScanUnit: ScanUnit {
     let chunks: [HotChunk]
     let tenantColumn: Int
-    let timeColumn: Int
 
     var rowCountEstimate: Int { chunks.reduce(0) { $0 + $1.rowCount } }
 
